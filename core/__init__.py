@@ -1,0 +1,1 @@
+"""cardbot: a plugin framework for Lark/Feishu interactive-card bots (import name `cardbot`)."""

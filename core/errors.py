@@ -1,0 +1,32 @@
+"""Exceptions cardbot raises; each carries a message written for the person who has to act on it."""
+
+from __future__ import annotations
+
+
+class CardbotError(Exception):
+    """Base class of every error cardbot raises on purpose."""
+
+
+class ConfigError(CardbotError):
+    """`plugins.toml`, the environment or a plugin set-up is wrong; start-up stops with this message."""
+
+
+class CallbackRejected(CardbotError):
+    """A callback that is refused before any plugin sees it, with the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class PatchError(CardbotError):
+    """A patch cannot be applied to the stored card (bad operation, missing target, …)."""
+
+
+class CardInvalid(CardbotError):
+    """A card breaks one of Lark's rules (size, element ids, schema); the message says which."""
+
+
+class StoreBusy(CardbotError):
+    """The database stayed locked past the configured wait; the click is answered with a retry toast."""

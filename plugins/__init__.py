@@ -1,0 +1,1 @@
+"""Plugins bundled with cardbot (import name `cardbot_plugins`); each module here is one plugin."""
