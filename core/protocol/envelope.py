@@ -1,0 +1,201 @@
+"""Turn one raw callback request into an authenticated, classified `Envelope`, or refuse it.
+
+    envelope = open_envelope(body, headers, auth, peer_is_loopback=False)
+    if envelope.kind == "challenge":
+        answer = {"challenge": envelope.challenge}
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..action import LEGACY, TRIGGER, CallbackFormat
+from ..errors import CallbackRejected
+from .crypto import decrypt
+from .jsonbody import load_object
+from .signature import constant_time_equal, has_signature, verify_signature
+
+NO_SECRETS = (
+    "no callback secret is configured: set LARK_VERIFICATION_TOKEN and/or LARK_ENCRYPT_KEY, "
+    "or run with --dev to accept unsigned callbacks from this machine"
+)
+DEV_LOOPBACK_ONLY = "--dev accepts unsigned callbacks from loopback only"
+LEGACY_NEEDS_TOKEN = (
+    "legacy card callbacks are signed with the verification token only; set LARK_VERIFICATION_TOKEN "
+    "(the encrypt key cannot authenticate them)"
+)
+_UNDECRYPTABLE = "cannot decrypt the body"
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAuth:
+    """The secrets callbacks are checked with; None or "" means not configured.
+
+    `timestamp_tolerance`: seconds an epoch-seconds signature timestamp may be from now (0 disables).
+    `dev` accepts unsigned plaintext callbacks, but only while no secret is configured and only
+    from a loopback peer.
+    """
+
+    verification_token: str | None
+    encrypt_key: str | None
+    timestamp_tolerance: float = 300.0
+    dev: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """An authenticated callback: the plaintext JSON object and what kind of callback it is.
+
+    kind "challenge" has `challenge`; "card_action" has `format` (LEGACY or TRIGGER); "other" is
+    anything else Lark sends (url.preview.get, events). `event_type` is set whenever the body names
+    one (`header.event_type` in schema 2.0, `event.type` in v1 events).
+    """
+
+    kind: Literal["challenge", "card_action", "other"]
+    payload: dict[str, Any]
+    format: CallbackFormat | None = None
+    challenge: str | None = None
+    event_type: str | None = None
+
+
+def open_envelope(
+    raw_body: bytes,
+    headers: Mapping[str, str],
+    auth: CallbackAuth,
+    *,
+    peer_is_loopback: bool,
+    now: float | None = None,
+) -> Envelope:
+    """Decrypt, authenticate and classify a callback; raise CallbackRejected(status, reason) otherwise.
+
+    400: not a UTF-8 JSON object, nested too deeply, fields missing, cannot decrypt (one uniform reason).
+    401: signature missing where required, signature mismatch, timestamp outside the window.
+    403: wrong verification token, nothing configured that can authenticate the callback.
+
+    The signature scheme follows the raw body: `encrypt` or `schema` in it means sha256 with the
+    encrypt key, a flat body means sha1 with the verification token. Signature headers, when present
+    and verifiable, are checked on the raw bytes before anything is decrypted.
+
+    - url_verification: never signed by Lark; its `token` must equal the verification token. Without
+      a token configured, only an encrypted challenge (it decrypted with our key) is accepted.
+    - schema 2.0 (card.action.trigger, url.preview.get, events): with an encrypt key the signature is
+      required; `header.token` must equal the verification token when one is configured. Without an
+      encrypt key the token check is the only authentication Lark offers.
+    - legacy card callback (flat, `action` + `open_message_id`): the sha1 signature is required, so
+      a verification token must be configured.
+    - v1 event (`uuid` + `event`): signature when encrypted, `token` when a verification token is set.
+    - no secret at all: refused, unless `auth.dev` and the peer is loopback (then nothing is checked).
+    """
+    body = load_object(raw_body)
+    token = auth.verification_token or None
+    key = auth.encrypt_key or None
+    if token is None and key is None:
+        if not auth.dev:
+            raise CallbackRejected(403, NO_SECRETS)
+        if not peer_is_loopback:
+            raise CallbackRejected(403, DEV_LOOPBACK_ONLY)
+        return _classify(_plaintext(body, None))
+    v2_scheme = "encrypt" in body or "schema" in body
+    secret = key if v2_scheme else token
+    verified = secret is not None and has_signature(headers)
+    if verified:
+        verify_signature(
+            raw_body,
+            headers,
+            secret=secret,
+            legacy=not v2_scheme,
+            tolerance=auth.timestamp_tolerance,
+            now=time.time() if now is None else now,
+        )
+    envelope = _classify(_plaintext(body, key))
+    _authenticate(envelope, token, key, v2_scheme=v2_scheme, verified=verified, encrypted=_encrypted(body))
+    return envelope
+
+
+def _encrypted(body: dict[str, Any]) -> bool:
+    return isinstance(body.get("encrypt"), str) and body["encrypt"] != ""
+
+
+def _plaintext(body: dict[str, Any], key: str | None) -> dict[str, Any]:
+    if not _encrypted(body):
+        return body
+    if key is None:
+        raise CallbackRejected(400, _UNDECRYPTABLE)
+    try:
+        return load_object(decrypt(body["encrypt"], key), "decrypted body")
+    except CallbackRejected:
+        raise CallbackRejected(400, _UNDECRYPTABLE) from None
+
+
+def _classify(payload: dict[str, Any]) -> Envelope:
+    if payload.get("type") == "url_verification":
+        challenge = payload.get("challenge")
+        if not isinstance(challenge, str):
+            raise CallbackRejected(400, "url_verification without a challenge")
+        return Envelope("challenge", payload, challenge=challenge)
+    if "schema" in payload:
+        header = payload.get("header")
+        event_type = header.get("event_type") if isinstance(header, dict) else None
+        if payload["schema"] != "2.0":
+            raise CallbackRejected(400, "unsupported callback schema")
+        if not isinstance(event_type, str) or not event_type:
+            raise CallbackRejected(400, "schema 2.0 callback without header.event_type")
+        if event_type == TRIGGER:
+            return Envelope("card_action", payload, format=TRIGGER, event_type=event_type)
+        return Envelope("other", payload, event_type=event_type)
+    if "action" in payload and "open_message_id" in payload:
+        return Envelope("card_action", payload, format=LEGACY)
+    event = payload.get("event")
+    if isinstance(payload.get("uuid"), str) and isinstance(event, dict):
+        event_type = event.get("type")
+        return Envelope("other", payload, event_type=event_type if isinstance(event_type, str) else None)
+    raise CallbackRejected(400, "not a callback Lark sends")
+
+
+def _authenticate(
+    envelope: Envelope,
+    token: str | None,
+    key: str | None,
+    *,
+    v2_scheme: bool,
+    verified: bool,
+    encrypted: bool,
+) -> None:
+    """Apply the per-kind rules of `open_envelope` once the signature, if any, has been verified."""
+    if envelope.kind == "challenge":
+        if token is not None:
+            _check_token(envelope.payload.get("token"), token)
+        elif not encrypted:
+            raise CallbackRejected(403, "set LARK_VERIFICATION_TOKEN to check a plaintext url_verification")
+        return
+    if envelope.format == LEGACY and not v2_scheme:
+        if token is None:
+            raise CallbackRejected(403, LEGACY_NEEDS_TOKEN)
+        _require_signature(verified)
+        return
+    if v2_scheme and key is not None:
+        _require_signature(verified)
+    if envelope.format == LEGACY:
+        return
+    if token is not None:
+        _check_token(_carried_token(envelope.payload), token)
+    elif not verified:
+        raise CallbackRejected(403, "this callback cannot be authenticated with an encrypt key alone")
+
+
+def _carried_token(payload: dict[str, Any]) -> object:
+    """The verification token a schema 2.0 (`header.token`) or v1 (`token`) body carries."""
+    return payload["header"].get("token") if "schema" in payload else payload.get("token")
+
+
+def _require_signature(verified: bool) -> None:
+    if not verified:
+        raise CallbackRejected(401, "missing X-Lark-Signature")
+
+
+def _check_token(carried: object, token: str) -> None:
+    if not constant_time_equal(carried, token):
+        raise CallbackRejected(403, "wrong verification token")

@@ -1,0 +1,70 @@
+"""Lark's request signatures: sha256 with the Encrypt Key (v2) or sha1 with the Verification Token (legacy).
+
+Both hash `timestamp + nonce + secret` (UTF-8) followed by the raw body bytes exactly as received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+from ..errors import CallbackRejected
+from .headers import NONCE, SIGNATURE, TIMESTAMP, header_value
+
+_MAX_TIMESTAMP_DIGITS = 15
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _signed_bytes(timestamp: str, nonce: str, secret: str, raw_body: bytes) -> bytes:
+    return _utf8(timestamp + nonce + secret) + raw_body
+
+
+def v2_signature(timestamp: str, nonce: str, encrypt_key: str, raw_body: bytes) -> str:
+    """The `X-Lark-Signature` of events and `card.action.trigger` callbacks (lowercase hex sha256)."""
+    return hashlib.sha256(_signed_bytes(timestamp, nonce, encrypt_key, raw_body)).hexdigest()
+
+
+def legacy_signature(timestamp: str, nonce: str, verification_token: str, raw_body: bytes) -> str:
+    """The `X-Lark-Signature` of legacy card callbacks (lowercase hex sha1)."""
+    return hashlib.sha1(_signed_bytes(timestamp, nonce, verification_token, raw_body)).hexdigest()
+
+
+def constant_time_equal(given: object, expected: str) -> bool:
+    """Constant-time `given == expected` for a received value; False whenever `given` is not a string."""
+    if not isinstance(given, str):
+        return False
+    return hmac.compare_digest(_utf8(given), _utf8(expected))
+
+
+def has_signature(headers: Mapping[str, str]) -> bool:
+    """True when the request carries an `X-Lark-Signature` header (in any letter case)."""
+    return header_value(headers, SIGNATURE) is not None
+
+
+def verify_signature(
+    raw_body: bytes,
+    headers: Mapping[str, str],
+    *,
+    secret: str,
+    legacy: bool,
+    tolerance: float,
+    now: float,
+) -> None:
+    """Check `X-Lark-Signature` against `raw_body`, then the timestamp window; raise CallbackRejected(401).
+
+    A missing timestamp or nonce header hashes as "". An all-digit timestamp is epoch seconds and is refused
+    when more than `tolerance` seconds away from `now` (`tolerance` <= 0 disables the window). Any other
+    timestamp (legacy callbacks have carried HTTP-date-like strings) is hashed as an opaque string only.
+    """
+    timestamp = header_value(headers, TIMESTAMP) or ""
+    nonce = header_value(headers, NONCE) or ""
+    sign = legacy_signature if legacy else v2_signature
+    if not constant_time_equal(header_value(headers, SIGNATURE), sign(timestamp, nonce, secret, raw_body)):
+        raise CallbackRejected(401, "signature mismatch")
+    if tolerance > 0 and timestamp.isascii() and timestamp.isdigit():
+        if len(timestamp) > _MAX_TIMESTAMP_DIGITS or abs(int(timestamp) - now) > tolerance:
+            raise CallbackRejected(401, "stale request timestamp")

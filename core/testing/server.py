@@ -1,0 +1,140 @@
+"""Run the real cardbot server as a process, for tests that talk HTTP to it.
+
+    with BotServer(tmp_path, plugins_toml=CONFIG, env={"LARK_VERIFICATION_TOKEN": "vt"}) as bot:
+        response = bot.post("/lark/callback", body, headers)
+        card = bot.cli("card", "show", "om_1").json()
+
+The server gets its own process group, so `kill()` takes down every worker (as `kill -9` would).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import requests
+
+SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CliResult:
+    """What a CLI run printed and returned."""
+
+    def __init__(self, completed: subprocess.CompletedProcess) -> None:
+        self.returncode = completed.returncode
+        self.stdout = completed.stdout
+        self.stderr = completed.stderr
+
+    def json(self) -> Any:
+        """stdout parsed as JSON."""
+        return json.loads(self.stdout)
+
+
+class BotServer:
+    """A cardbot server process with its own plugins.toml and database in `directory`."""
+
+    def __init__(self, directory: Path, *, plugins_toml: str, env: dict[str, str] | None = None,
+                 workers: int = 1, dev: bool = False, command: Sequence[str] | None = None,
+                 extra_pythonpath: Sequence[Path] = ()) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.config_path = self.directory / "plugins.toml"
+        self.config_path.write_text(plugins_toml, encoding="utf-8")
+        self.command = list(command or [sys.executable, "-m", "cardbot"])
+        self.workers = workers
+        self.dev = dev
+        self.port = free_port()
+        self.env = self._environment(env or {}, extra_pythonpath)
+        self.log_path = self.directory / "server.log"
+        self.process: subprocess.Popen | None = None
+        self.session = requests.Session()
+
+    def _environment(self, env: dict[str, str], extra_pythonpath: Sequence[Path]) -> dict[str, str]:
+        merged = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
+        merged.update(env)
+        if extra_pythonpath:
+            paths = [str(p) for p in extra_pythonpath] + [merged.get("PYTHONPATH", "")]
+            merged["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+        return merged
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> BotServer:
+        """Start the server and wait until `/healthz` answers 200; raise with the server's log otherwise."""
+        args = [*self.command, "serve", "--config", str(self.config_path), "--port", str(self.port),
+                "--workers", str(self.workers)]
+        if self.dev:
+            args.append("--dev")
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=self.directory, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cardbot exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                if self.session.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(f"cardbot did not become healthy within {timeout} s:\n{self.log()}")
+
+    def post(self, path: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 10.0
+             ) -> requests.Response:
+        """POST raw bytes to the server."""
+        return self.session.post(self.base_url + path, data=body, headers=headers or {}, timeout=timeout)
+
+    def cli(self, *args: str, stdin: str | None = None) -> CliResult:
+        """Run a CLI subcommand against this server's config, e.g. `cli("card", "show", "om_1")`."""
+        argv = [*self.command, *args, "--config", str(self.config_path)]
+        return CliResult(subprocess.run(argv, env=self.env, input=stdin, capture_output=True, text=True,
+                                        cwd=self.directory, timeout=60))
+
+    def log(self) -> str:
+        """Everything the server printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """Stop gracefully (SIGTERM to the process group); kill if it does not stop in time."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL every process of the server at once, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+
+    def __enter__(self) -> BotServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        self.session.close()
