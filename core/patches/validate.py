@@ -1,0 +1,65 @@
+"""`validate_card`: the rules Lark enforces on a card, checked before a changed card is stored."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import CardInvalid
+from .elements import I18N_ELEMENTS, iter_elements
+from .json_values import json_type
+from .schema import MAX_CARD_BYTES, card_schema, card_size
+
+MAX_V2_ELEMENTS = 200
+_ELEMENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
+
+
+def validate_card(card: Any, *, before: dict | None = None) -> None:
+    """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any.
+
+    Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
+    the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
+    `i18n_elements`.
+    """
+    if not isinstance(card, dict):
+        raise CardInvalid(f"a card must be a JSON object, not {json_type(card)}")
+    try:
+        size = card_size(card)
+    except (TypeError, ValueError) as err:
+        raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
+    if size > MAX_CARD_BYTES:
+        raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
+    schema = card_schema(card)
+    if before is not None and schema != card_schema(before):
+        raise CardInvalid(
+            f"the card's schema changed from {card_schema(before)} to {schema}; "
+            "Lark cannot update a card to another schema (error 200830)"
+        )
+    if schema == "2.0" and I18N_ELEMENTS in card:
+        raise CardInvalid("a 2.0 card cannot have i18n_elements (a JSON 1.0 feature)")
+    _check_elements(card, schema)
+
+
+def _check_elements(card: dict, schema: str) -> None:
+    seen_ids: set[tuple[str | None, str]] = set()
+    count = 0
+    for locale, element, _, _ in iter_elements(card):
+        count += 1
+        if schema == "2.0" and element["tag"] == "action":
+            raise CardInvalid("a 2.0 card cannot have an 'action' module; put buttons straight in elements or columns")
+        if "element_id" in element:
+            _check_element_id(element["element_id"], locale, seen_ids)
+    if schema == "2.0" and count > MAX_V2_ELEMENTS:
+        raise CardInvalid(f"the card has {count} elements; a 2.0 card may have at most {MAX_V2_ELEMENTS}")
+
+
+def _check_element_id(element_id: Any, locale: str | None, seen_ids: set[tuple[str | None, str]]) -> None:
+    if not isinstance(element_id, str) or not _ELEMENT_ID.fullmatch(element_id):
+        raise CardInvalid(
+            f"element_id {element_id!r} is not valid: it must start with a letter and have at most "
+            "20 letters, digits or _"
+        )
+    if (locale, element_id) in seen_ids:
+        where = "the card" if locale is None else f"i18n_elements[{locale!r}]"
+        raise CardInvalid(f"element_id {element_id!r} appears twice in {where}; ids must be unique")
+    seen_ids.add((locale, element_id))
