@@ -1,1 +1,42 @@
-"""cardbot: a plugin framework for Lark/Feishu interactive-card bots (import name `cardbot`)."""
+"""cardbot: a plugin framework for Lark/Feishu interactive-card bots.
+
+Plugins import everything they need from here:
+
+    from cardbot import hookimpl, Patch, Action, ActionFailed
+
+`core/hookspecs.py` lists every hook; docs/plugins.md is the guide.
+"""
+
+if __name__ == "core":  # the repository folder imported by its folder name
+    raise ImportError("import cardbot, not core: `pip install -e .` installs core/ as the package `cardbot`")
+
+from .action import LEGACY, TRIGGER, Action, Operator
+from .errors import ActionFailed, CardbotError, CardInvalid, ConfigError, PatchError
+from .frozen import FrozenDict, freeze, thaw
+from .hookspecs import hookimpl
+from .patches import Patch
+from .state import State, StateScope
+from .toast import Toast
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LEGACY",
+    "TRIGGER",
+    "Action",
+    "ActionFailed",
+    "CardInvalid",
+    "CardbotError",
+    "ConfigError",
+    "FrozenDict",
+    "Operator",
+    "Patch",
+    "PatchError",
+    "State",
+    "StateScope",
+    "Toast",
+    "__version__",
+    "freeze",
+    "hookimpl",
+    "thaw",
+]

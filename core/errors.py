@@ -30,3 +30,10 @@ class CardInvalid(CardbotError):
 
 class StoreBusy(CardbotError):
     """The database stayed locked past the configured wait; the click is answered with a retry toast."""
+
+
+class ActionFailed(CardbotError):
+    """Raise from `cardbot_action` to tell the clicker why nothing happened: `raise ActionFailed("Release failed: …")`.
+
+    The message is shown in an error toast; the card and the plugin's state stay as they were.
+    """

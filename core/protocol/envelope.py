@@ -16,7 +16,7 @@ from ..action import LEGACY, TRIGGER, CallbackFormat
 from ..errors import CallbackRejected
 from .crypto import decrypt
 from .jsonbody import load_object
-from .signature import constant_time_equal, has_signature, verify_signature
+from .signature import check_freshness, constant_time_equal, has_signature, verify_signature
 
 NO_SECRETS = (
     "no callback secret is configured: set LARK_VERIFICATION_TOKEN and/or LARK_ENCRYPT_KEY, "
@@ -112,6 +112,7 @@ def open_envelope(
         )
     envelope = _classify(_plaintext(body, key))
     _authenticate(envelope, token, key, v2_scheme=v2_scheme, verified=verified, encrypted=_encrypted(body))
+    _check_created(envelope, auth.timestamp_tolerance, time.time() if now is None else now)
     return envelope
 
 
@@ -184,6 +185,18 @@ def _authenticate(
         _check_token(_carried_token(envelope.payload), token)
     elif not verified:
         raise CallbackRejected(403, "this callback cannot be authenticated with an encrypt key alone")
+
+
+def _check_created(envelope: Envelope, tolerance: float, now: float) -> None:
+    """A card.action.trigger carries its creation time inside the signed body (`header.create_time`,
+    microseconds): a replay with its signature headers reshuffled still cannot pass as fresh."""
+    if envelope.format != TRIGGER:
+        return
+    created = envelope.payload["header"].get("create_time")
+    if isinstance(created, str) and created.isascii() and created.isdigit() and len(created) <= 20:
+        value = int(created)
+        seconds = value / 1e6 if value > 1e14 else value / 1e3 if value > 1e11 else float(value)
+        check_freshness(seconds, now, tolerance)
 
 
 def _carried_token(payload: dict[str, Any]) -> object:

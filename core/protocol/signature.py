@@ -5,6 +5,7 @@ Both hash `timestamp + nonce + secret` (UTF-8) followed by the raw body bytes ex
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -56,15 +57,35 @@ def verify_signature(
 ) -> None:
     """Check `X-Lark-Signature` against `raw_body`, then the timestamp window; raise CallbackRejected(401).
 
-    A missing timestamp or nonce header hashes as "". An all-digit timestamp is epoch seconds and is refused
-    when more than `tolerance` seconds away from `now` (`tolerance` <= 0 disables the window). Any other
-    timestamp (legacy callbacks have carried HTTP-date-like strings) is hashed as an opaque string only.
+    A missing timestamp or nonce header hashes as "". A timestamp that names a time (epoch seconds, or
+    an HTTP date such as the legacy "Monday, 14-Nov-22 15:53:37 CST") is refused when more than
+    `tolerance` seconds away from `now` (`tolerance` <= 0 disables the window). Any other timestamp is
+    hashed as an opaque string only; the delivery record still stops a replay from running twice.
     """
     timestamp = header_value(headers, TIMESTAMP) or ""
     nonce = header_value(headers, NONCE) or ""
     sign = legacy_signature if legacy else v2_signature
     if not constant_time_equal(header_value(headers, SIGNATURE), sign(timestamp, nonce, secret, raw_body)):
         raise CallbackRejected(401, "signature mismatch")
-    if tolerance > 0 and timestamp.isascii() and timestamp.isdigit():
-        if len(timestamp) > _MAX_TIMESTAMP_DIGITS or abs(int(timestamp) - now) > tolerance:
-            raise CallbackRejected(401, "stale request timestamp")
+    check_freshness(request_time(timestamp), now, tolerance)
+
+
+def request_time(timestamp: str) -> float | None:
+    """Epoch seconds named by an `X-Lark-Request-Timestamp`, or None when it is in no known format.
+
+    "CST" is China Standard Time (+08:00), the zone of Lark's servers, not US Central.
+    """
+    if timestamp.isascii() and timestamp.isdigit():
+        return float(timestamp) if len(timestamp) <= _MAX_TIMESTAMP_DIGITS else float("inf")
+    parsed = email.utils.parsedate_tz(timestamp)
+    if parsed is None:
+        return None
+    if timestamp.rstrip().endswith(" CST"):
+        parsed = (*parsed[:9], 8 * 3600)
+    return float(email.utils.mktime_tz(parsed))
+
+
+def check_freshness(moment: float | None, now: float, tolerance: float) -> None:
+    """Refuse (401) a known `moment` more than `tolerance` seconds from `now`; 0 tolerance disables this."""
+    if tolerance > 0 and moment is not None and abs(moment - now) > tolerance:
+        raise CallbackRejected(401, "stale request timestamp")

@@ -115,8 +115,26 @@ def test_timestamp_window():
     assert (refused.status, refused.reason) == (401, "stale request timestamp")
     relaxed = CallbackAuth("vt", "ek", timestamp_tolerance=0)
     assert _open(stale, relaxed, now=now).kind == "card_action"
-    dated = LARK.card_action_trigger(timestamp="Monday, 14-Nov-22 15:53:37 CST")
-    assert _open(dated, BOTH, now=now).kind == "card_action"
+    old_date = LARK.legacy_card_action(timestamp="Monday, 14-Nov-22 15:53:37 CST")
+    assert _refused(old_date, BOTH, now=now).reason == "stale request timestamp"
+    china_now = time.strftime("%A, %d-%b-%y %H:%M:%S CST", time.gmtime(now + 8 * 3600))
+    assert _open(LARK.legacy_card_action(timestamp=china_now), BOTH, now=now).kind == "card_action"
+    opaque = LARK.legacy_card_action(timestamp="not a time")
+    assert _open(opaque, BOTH, now=now).kind == "card_action"
+
+
+def test_reshuffled_signature_headers_cannot_make_an_old_trigger_fresh(monkeypatch):
+    """Moving a nonce character into the timestamp keeps the signature valid and makes the timestamp
+    unreadable, but the signed body's own header.create_time still dates the request."""
+    captured_at = time.time() - 3600
+    monkeypatch.setattr(time, "time_ns", lambda: int(captured_at * 1e9))
+    body, headers = LARK.card_action_trigger(timestamp=str(int(captured_at)))
+    monkeypatch.undo()
+    nonce = headers["X-Lark-Request-Nonce"]
+    reshuffled = dict(headers, **{"X-Lark-Request-Timestamp": headers["X-Lark-Request-Timestamp"] + nonce[0],
+                                  "X-Lark-Request-Nonce": nonce[1:]})
+    assert _refused((body, headers), BOTH).reason == "stale request timestamp"
+    assert _refused((body, reshuffled), BOTH).reason == "stale request timestamp"
 
 
 # other schema 2.0 callbacks
@@ -209,9 +227,9 @@ def test_legacy_callback_with_only_a_key_cannot_be_authenticated():
     assert refused.status == 403 and "LARK_VERIFICATION_TOKEN" in refused.reason
 
 
-def test_legacy_date_timestamp_is_accepted():
-    request = LARK.legacy_card_action(timestamp="Monday, 14-Nov-22 15:53:37 CST")
-    assert _open(request, BOTH).format == LEGACY
+def test_legacy_date_timestamp_is_accepted_when_current():
+    china_now = time.strftime("%A, %d-%b-%y %H:%M:%S CST", time.gmtime(time.time() + 8 * 3600))
+    assert _open(LARK.legacy_card_action(timestamp=china_now), BOTH).format == LEGACY
 
 
 def test_encrypted_legacy_callback_needs_the_v2_signature():

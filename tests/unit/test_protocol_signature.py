@@ -6,7 +6,7 @@ import pytest
 
 from cardbot.errors import CallbackRejected
 from cardbot.protocol import legacy_signature, v2_signature
-from cardbot.protocol.signature import constant_time_equal, verify_signature
+from cardbot.protocol.signature import constant_time_equal, request_time, verify_signature
 
 BODY = b'{"encrypt":"abc"}'
 NOW = 1_700_000_000
@@ -98,9 +98,16 @@ def test_zero_tolerance_disables_the_window():
     _verify(_headers(v2_signature(timestamp, "n0nce", "ek", BODY), timestamp=timestamp), tolerance=0)
 
 
-@pytest.mark.parametrize("timestamp", ["Monday, 14-Nov-22 15:53:37 CST", "-5", "1.5", "١٢٣"])
-def test_non_integer_timestamps_are_opaque(timestamp):
+@pytest.mark.parametrize("timestamp", ["-5", "1.5", "١٢٣", "tomorrow"])
+def test_timestamps_naming_no_time_are_opaque(timestamp):
     _verify(_headers(v2_signature(timestamp, "n0nce", "ek", BODY), timestamp=timestamp))
+
+
+def test_http_date_timestamps_are_window_checked():
+    stale = "Monday, 14-Nov-22 15:53:37 CST"
+    with pytest.raises(CallbackRejected, match="stale"):
+        _verify(_headers(v2_signature(stale, "n0nce", "ek", BODY), timestamp=stale))
+    assert request_time(stale) == 1668412417.0  # CST is +08:00: 07:53:37 UTC
 
 
 def test_constant_time_equal():

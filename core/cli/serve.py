@@ -1,0 +1,46 @@
+"""`bot.py serve`: check the configuration once, then run the Sanic server with N worker processes."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from sanic import Sanic
+from sanic.worker.loader import AppLoader
+
+from ..config import load_config
+from ..logs import configure_logging
+from ..registry import load_plugins
+from ..web.app import ServeOptions, create_app
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of `serve`; each overrides the `[bot]` table."""
+    parser.add_argument("--host", help="address to listen on (default [bot] host, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default [bot] port, 8000)")
+    parser.add_argument("--workers", type=int, help="worker processes sharing the database (default [bot] workers, 1)")
+    parser.add_argument("--dev", action="store_true",
+                        help="with no secrets set, accept unsigned callbacks from loopback (never in production)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until stopped. Start-up problems are reported before any worker starts."""
+    config = load_config(args.config)
+    configure_logging(config.bot.log_level)
+    load_plugins(config)  # fail fast, once, with a clear message
+    workers = args.workers or config.bot.workers
+    if workers < 1:
+        raise SystemExit("error: --workers must be at least 1")
+    loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev)))
+    app = loader.load()
+    app.prepare(
+        host=args.host or config.bot.host,
+        port=args.port or config.bot.port,
+        workers=workers,
+        single_process=workers == 1,
+        access_log=config.bot.access_log,
+        motd=False,
+    )
+    Sanic.serve(primary=app, app_loader=loader)
+    return 0

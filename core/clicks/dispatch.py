@@ -1,0 +1,84 @@
+"""Call one plugin's hook safely: async on the loop, plain functions on the plugin's own threads.
+
+A plugin that raises, hangs or returns garbage becomes a `PluginFailed` for that click only. Each
+plugin has its own small thread pool, so one that blocks forever cannot starve the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from typing import Any
+
+from ..errors import ActionFailed
+from ..patches import Patch
+from ..registry import LoadedPlugin
+from .threads import DaemonThreadPool
+
+log = logging.getLogger("cardbot.dispatch")
+
+
+class PluginFailed(Exception):
+    """A plugin's hook failed; `reason` is safe to show the clicker, `detail` goes to the log."""
+
+    def __init__(self, plugin: str, detail: str, reason: str | None = None, *, timed_out: bool = False) -> None:
+        super().__init__(detail)
+        self.plugin = plugin
+        self.detail = detail
+        self.reason = reason
+        self.timed_out = timed_out
+
+
+class PluginRunner:
+    """Runs hooks of loaded plugins with a time limit."""
+
+    def __init__(self, threads_per_plugin: int) -> None:
+        self._threads = threads_per_plugin
+        self._executors: dict[str, DaemonThreadPool] = {}
+
+    async def call(self, plugin: LoadedPlugin, hook_name: str, timeout: float | None, **kwargs: Any) -> Any:
+        """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises whatever it raises,
+        or TimeoutError after `timeout` seconds."""
+        hook = plugin.hook(hook_name)
+        if hook is None:
+            return None
+        if hook.is_async:
+            work = hook(**kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            work = loop.run_in_executor(self._executor(plugin.name), functools.partial(hook, **kwargs))
+        result = await asyncio.wait_for(work, timeout)
+        if inspect.isawaitable(result):  # a plain function may hand back a coroutine
+            result = await asyncio.wait_for(result, timeout)
+        return result
+
+    async def run_action(self, plugin: LoadedPlugin, timeout: float, **kwargs: Any) -> Patch | None:
+        """Run the action hook; return its Patch or None, or raise PluginFailed naming the plugin."""
+        try:
+            result = await self.call(plugin, "cardbot_action", timeout, **kwargs)
+        except ActionFailed as failure:
+            raise PluginFailed(plugin.name, f"declined: {failure}", str(failure)) from None
+        except TimeoutError:
+            raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True) from None
+        except Exception as error:  # noqa: BLE001 - any plugin bug is contained to this click
+            log.exception("plugin %r raised in cardbot_action", plugin.name)
+            raise PluginFailed(plugin.name, f"raised {type(error).__name__}: {error}") from None
+        if result is not None and not isinstance(result, Patch):
+            raise PluginFailed(
+                plugin.name, f"cardbot_action returned {type(result).__name__}; expected cardbot.Patch or None"
+            )
+        return result
+
+    def close(self) -> None:
+        """Stop accepting work; threads still running a hung hook are left to finish on their own."""
+        for executor in self._executors.values():
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _executor(self, name: str) -> DaemonThreadPool:
+        executor = self._executors.get(name)
+        if executor is None:
+            executor = DaemonThreadPool(self._threads, f"plugin-{name}")
+            self._executors[name] = executor
+        return executor

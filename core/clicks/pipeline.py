@@ -1,0 +1,194 @@
+"""Steps 5–10 of a click's journey: dedupe, route, stale guard, dispatch, merge, store, under a deadline.
+
+    outcome = await pipeline.handle(action)    # Outcome(toast, card, version, late)
+
+Clicks on one card are serialised (an in-process lock, then a lease row shared by every worker
+process), so the owning plugin sees the current card and state and runs exactly once per click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+from ..action import Action
+from ..config import BotSettings
+from ..patches import card_has_value
+from ..registry import LoadedPlugin, PluginHost
+from ..state import State
+from ..store import CardChange, Delivery, Store, StoredCard, VersionConflict
+from ..store.clicks import DONE, FAILED, RUNNING, TIMED_OUT
+from ..store.liveness import process_token
+from ..toast import Toast
+from . import toasts
+from .dispatch import PluginFailed, PluginRunner
+from .hints import hint_unclaimed
+from .locks import CardLocks
+from .merge import merge_patch
+
+log = logging.getLogger("cardbot.clicks")
+LEASE_MARGIN = 30.0
+"""A lease outlives the hard limit by this much, so only a frozen process can lose one."""
+POLL_SECONDS = (0.002, 0.05)
+"""First and longest wait between looks at another process's lease or delivery."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How to answer a click: a toast, the card to show (None: leave the card as it is), the new version.
+
+    `late` is set when the answer goes out before the plugin finished: it is the task that finishes
+    the click, and its result is the click's real Outcome.
+    """
+
+    toast: Toast | None
+    card: dict | None = None
+    version: int | None = None
+    late: asyncio.Task | None = None
+
+
+@dataclass
+class Click:
+    """One click being processed."""
+
+    action: Action
+    started: float
+    holder: str = field(default_factory=lambda: f"{process_token()}/{uuid.uuid4().hex}")
+    waiting_for_earlier: bool = False
+
+
+class ClickPipeline:
+    """Turns a parsed Action into an Outcome, committing whatever the owning plugin changed."""
+
+    def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings,
+                 processing_toast: Toast) -> None:
+        self._host = host
+        self._runner = runner
+        self._store = store
+        self._settings = settings
+        self._processing_toast = processing_toast
+        self._locks = CardLocks()
+        self._lease_seconds = settings.hard_limit + LEASE_MARGIN
+
+    async def handle(self, action: Action, started: float | None = None) -> Outcome:
+        """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
+        click = Click(action, time.monotonic() if started is None else started)
+        work = asyncio.create_task(self._process(click))
+        await asyncio.wait({work}, timeout=max(0.0, self._settings.deadline - self._elapsed(click)))
+        if work.done():
+            return work.result()
+        return await self._answer_early(click, work)
+
+    async def _process(self, click: Click) -> Outcome:
+        action = click.action
+        plugin = self._host.owner_of(action.button_type)
+        async with self._locks.hold(action.message_id) if plugin else nullcontext():
+            claim = await self._store.claim_click(
+                action.delivery_id, action.message_id, click.holder,
+                lease=plugin is not None, lease_seconds=self._lease_seconds,
+            )
+            if claim.earlier is not None:                                   # 5 dedupe
+                return await self._repeat(click, claim.earlier)
+            if claim.card is None:
+                return await self._finish(click, DONE, toasts.unknown_card(), detail="unknown card")
+            if plugin is None:                                              # 6 route
+                hint_unclaimed(action)
+                return await self._finish(click, DONE, toasts.unclaimed(action.button_type), detail="unclaimed")
+            stored = claim.card if claim.leased else await self._wait_for_lease(click)
+            if stored is None:
+                return await self._finish(click, TIMED_OUT, None, detail="waited past the hard limit for the card")
+            card = json.loads(stored.card_json)
+            if not card_has_value(card, action.value):                      # 7 stale guard
+                return await self._finish(click, DONE, toasts.stale(), card=card, detail="stale")
+            return await self._run_plugin(click, plugin, stored, card)      # 8–10
+
+    async def _run_plugin(self, click: Click, plugin: LoadedPlugin, stored: StoredCard, card: dict) -> Outcome:
+        action = click.action
+        state = State(self._store, plugin.name, action.message_id)
+        try:
+            patch = await self._runner.run_action(                          # 8 dispatch
+                plugin, self._time_left(click),
+                action=action, card=json.loads(stored.card_json), config=plugin.config, state=state,
+            )
+            new_card = merge_patch(card, patch, plugin.name)                # 9 merge + validate
+        except PluginFailed as failure:
+            log.warning("plugin %r failed on message %s: %s", failure.plugin, action.message_id, failure.detail)
+            return await self._finish(click, TIMED_OUT if failure.timed_out else FAILED,
+                                      toasts.failed(plugin.name, failure.reason), detail=failure.detail,
+                                      plugin=plugin.name)
+        toast = patch.toast_value if patch else None
+        change = CardChange(
+            delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
+            base_version=stored.version, card_json=_dumps(new_card) if new_card is not None else None,
+            plugin=plugin.name, button_type=action.button_type, operator=action.operator.open_id,
+            patch_json=_dumps(patch.to_json()) if new_card is not None else None,
+            toast_json=_dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
+            state_writes=state.writes(), state_additions=state.additions(),
+        )
+        try:
+            version = await self._store.commit_click(change)               # 10 store
+        except VersionConflict as conflict:
+            log.error("plugin %r: %s; its change was dropped", plugin.name, conflict)
+            return await self._finish(click, FAILED, toasts.failed(plugin.name), detail=str(conflict),
+                                      plugin=plugin.name)
+        return Outcome(toast, new_card, version)
+
+    async def _repeat(self, click: Click, earlier: Delivery) -> Outcome:
+        """A redelivery: wait for the first copy if it is still running, then answer its toast and the card now."""
+        click.waiting_for_earlier = True
+        delay = POLL_SECONDS[0]
+        while earlier.status == RUNNING and self._time_left(click) > 0:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, POLL_SECONDS[1])
+            earlier = self._store.delivery(earlier.delivery_id) or earlier
+        stored = self._store.card(click.action.message_id)
+        toast = Toast.from_json(json.loads(earlier.toast)) if earlier.toast else None
+        return Outcome(toast, json.loads(stored.card_json) if stored else None)
+
+    async def _wait_for_lease(self, click: Click) -> StoredCard | None:
+        """Another process's click holds the card: look again, backing off, until it is ours or time is up."""
+        action = click.action
+        delay = POLL_SECONDS[0]
+        while self._time_left(click) > 0:
+            if self._store.lease_is_free(action.message_id, click.holder):
+                stored = await self._store.lease_card(action.message_id, click.holder,
+                                                      lease_seconds=self._lease_seconds)
+                if stored is not None:
+                    return stored
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, POLL_SECONDS[1])
+        return None
+
+    async def _finish(self, click: Click, status: str, toast: Toast | None, *, card: dict | None = None,
+                      detail: str | None = None, plugin: str | None = None) -> Outcome:
+        action = click.action
+        await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status,
+                                       _dumps(toast.to_json()) if toast else None, detail, plugin)
+        return Outcome(toast, card)
+
+    async def _answer_early(self, click: Click, work: asyncio.Task) -> Outcome:
+        """The deadline passed: answer "processing" now and let `work` finish the click."""
+        if not click.waiting_for_earlier:
+            state = await self._store.answered_early(click.action.delivery_id, click.action.message_id,
+                                                     click.holder, _dumps(self._processing_toast.to_json()))
+            if state == "finished":
+                return await work
+            if state == "marked":
+                return Outcome(self._processing_toast, late=work)
+        work.cancel()  # a redelivery whose first copy is still running: that copy will update the card
+        return Outcome(self._processing_toast)
+
+    def _elapsed(self, click: Click) -> float:
+        return time.monotonic() - click.started
+
+    def _time_left(self, click: Click) -> float:
+        return self._settings.hard_limit - self._elapsed(click)
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

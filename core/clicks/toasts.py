@@ -1,0 +1,45 @@
+"""The toasts cardbot itself shows clickers, in English with a Chinese translation."""
+
+from __future__ import annotations
+
+from ..toast import Toast
+
+
+def _toast(kind: str, en: str, zh: str) -> Toast:
+    return Toast(kind, en, {"en_us": en, "zh_cn": zh})
+
+
+def unknown_card() -> Toast:
+    """The card was never stored (not sent through cardbot, nor `card put`)."""
+    return _toast("error", "This card is not known to the bot; nothing was done.", "机器人不认识这张卡片，未做任何操作。")
+
+
+def unclaimed(button_type: str | None) -> Toast:
+    """No enabled plugin handles the clicked button's type."""
+    if button_type is None:
+        return _toast("info", "This button is not handled by the bot.", "这个按钮不由机器人处理。")
+    return _toast("warning", f"No plugin handles buttons of type \"{button_type}\".",
+                  f"没有插件处理类型为「{button_type}」的按钮。")
+
+
+def stale() -> Toast:
+    """The clicked component is no longer on the card."""
+    return _toast("info", "This card has changed since you opened it; here is the current version.",
+                  "卡片已更新，这是最新版本。")
+
+
+def failed(plugin: str, reason: str | None = None) -> Toast:
+    """The plugin failed; the card is unchanged."""
+    if reason:
+        return _toast("error", f"{reason} (the card is unchanged)", f"{reason}（卡片未改变）")
+    return _toast("error", f"The {plugin} plugin failed; the card is unchanged.", f"插件 {plugin} 出错，卡片未改变。")
+
+
+def busy() -> Toast:
+    """The database stayed locked past the wait limit."""
+    return _toast("warning", "The bot is busy; please click again.", "机器人繁忙，请重试。")
+
+
+def processing(text: Toast | None = None) -> Toast:
+    """The plugin is still working after the deadline; the card will update when it finishes."""
+    return text or _toast("info", "Processing… the card will update when it is done.", "处理中……完成后卡片会自动更新。")

@@ -1,0 +1,226 @@
+"""Load `plugins.toml` and the environment into checked, read-only settings.
+
+    config = load_config(Path("plugins.toml"))
+    config.bot.database          # absolute Path, relative to the file
+    config.plugins["publish"]    # PluginTable(name="publish", enabled=True, ...)
+
+Every mistake becomes a `ConfigError` that names the file, the table and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import ConfigError
+from .frozen import FrozenDict, freeze
+
+DEFAULT_CONFIG_NAME = "plugins.toml"
+FRAMEWORK_PLUGIN_KEYS = ("enabled", "module")
+"""Keys of a `[plugins.NAME]` table that cardbot reads itself; the rest is the plugin's own config."""
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """The `[bot]` table. Durations are seconds; sizes are bytes."""
+
+    database: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    dev: bool = False
+    deadline: float = 2.5
+    """Answer a click within this budget; a plugin still running then finishes in the background."""
+    hard_limit: float = 60.0
+    """A plugin still running after this long is cut off and its click recorded as timed out."""
+    max_body_bytes: int = 1024 * 1024
+    timestamp_tolerance: float = 300.0
+    """Refuse signed callbacks whose integer timestamp is further than this from now (0 disables)."""
+    busy_timeout: float = 2.0
+    """How long a click waits for a locked database before it is answered with a retry toast."""
+    synchronous: str = "normal"
+    """SQLite `synchronous`: "normal" survives a killed process, "full" also survives power loss."""
+    plugin_threads: int = 4
+    """Threads per plugin for plain (non-async) hook implementations."""
+    access_log: bool = False
+    log_level: str = "INFO"
+
+
+_BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
+    "database": (str,),
+    "host": (str,),
+    "port": (int,),
+    "workers": (int,),
+    "dev": (bool,),
+    "deadline": (int, float),
+    "hard_limit": (int, float),
+    "max_body_bytes": (int,),
+    "timestamp_tolerance": (int, float),
+    "busy_timeout": (int, float),
+    "synchronous": (str,),
+    "plugin_threads": (int,),
+    "access_log": (bool,),
+    "log_level": (str,),
+}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class PluginTable:
+    """One `[plugins.NAME]` table: whether it is on, where to load it from, and its own settings."""
+
+    name: str
+    enabled: bool = False
+    module: str | None = None
+    config: FrozenDict = field(default_factory=FrozenDict)
+    """The table without `enabled` and `module`, read-only; what the plugin's hooks receive as `config`."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything `plugins.toml` says, checked."""
+
+    path: Path
+    bot: BotSettings
+    plugins: Mapping[str, PluginTable]
+    owners: Mapping[str, str]
+    """`[owners]`: button_type → the plugin that owns it when several enabled plugins claim it."""
+
+
+@dataclass(frozen=True)
+class LarkSecrets:
+    """Credentials from the environment; an empty variable counts as unset."""
+
+    app_id: str | None = None
+    app_secret: str | None = None
+    verification_token: str | None = None
+    encrypt_key: str | None = None
+    api_base: str = "https://open.feishu.cn"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LarkSecrets:
+        """Read `LARK_APP_ID`, `LARK_APP_SECRET`, `LARK_VERIFICATION_TOKEN`, `LARK_ENCRYPT_KEY`, `LARK_API_BASE`."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            return env.get(name) or None
+
+        return cls(
+            app_id=get("LARK_APP_ID"),
+            app_secret=get("LARK_APP_SECRET"),
+            verification_token=get("LARK_VERIFICATION_TOKEN"),
+            encrypt_key=get("LARK_ENCRYPT_KEY"),
+            api_base=(get("LARK_API_BASE") or cls.api_base).rstrip("/"),
+        )
+
+    @property
+    def can_verify_callbacks(self) -> bool:
+        """True when at least one callback secret is configured."""
+        return bool(self.verification_token or self.encrypt_key)
+
+
+def default_config_path(script_dir: Path | None = None) -> Path:
+    """`./plugins.toml` when it exists, else the one beside `bot.py` (so `python bot.py` runs from anywhere)."""
+    here = Path.cwd() / DEFAULT_CONFIG_NAME
+    if here.exists() or script_dir is None:
+        return here
+    return script_dir / DEFAULT_CONFIG_NAME
+
+
+def load_config(path: Path) -> Config:
+    """Read and check `path`; raises ConfigError naming the file, table and key of any mistake."""
+    path = Path(path).resolve()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path} (pass --config PATH)") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> Config:
+    """Check an already-parsed TOML document that came from `path`."""
+    unknown = sorted(set(data) - {"bot", "plugins", "owners"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}; known: [bot], [plugins.NAME], [owners]")
+    return Config(
+        path=path,
+        bot=_parse_bot(_table(data, "bot", path), path),
+        plugins=MappingProxyType(_parse_plugins(_table(data, "plugins", path), path)),
+        owners=MappingProxyType(_parse_owners(_table(data, "owners", path), path)),
+    )
+
+
+def _table(data: Mapping[str, Any], name: str, path: Path) -> Mapping[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return table
+
+
+def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
+    known = {f.name for f in fields(BotSettings)}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {key!r} in [bot]; known keys: {', '.join(sorted(known))}")
+        expected = _BOT_KEY_TYPES[key]
+        if isinstance(value, bool) and bool not in expected or not isinstance(value, expected):
+            names = " or ".join(t.__name__ for t in expected)
+            raise ConfigError(f"{path}: [bot] {key} must be {names}, not {value!r}")
+        values[key] = value
+    database = Path(values.pop("database", "cardbot.db"))
+    values["database"] = database if database.is_absolute() else path.parent / database
+    settings = BotSettings(**values)
+    _check_bot(settings, path)
+    return settings
+
+
+def _check_bot(settings: BotSettings, path: Path) -> None:
+    positive = ("deadline", "hard_limit", "max_body_bytes", "busy_timeout", "workers", "plugin_threads")
+    for key in positive:
+        if getattr(settings, key) <= 0:
+            raise ConfigError(f"{path}: [bot] {key} must be greater than 0")
+    if settings.deadline >= 3:
+        raise ConfigError(f"{path}: [bot] deadline must be under 3 seconds (Lark's limit); 2.5 is the default")
+    if settings.hard_limit < settings.deadline:
+        raise ConfigError(f"{path}: [bot] hard_limit must not be shorter than deadline")
+    if settings.timestamp_tolerance < 0:
+        raise ConfigError(f"{path}: [bot] timestamp_tolerance must be 0 (off) or more")
+    if not 0 < settings.port < 65536:
+        raise ConfigError(f"{path}: [bot] port must be between 1 and 65535")
+    if settings.synchronous not in ("normal", "full"):
+        raise ConfigError(f"{path}: [bot] synchronous must be \"normal\" or \"full\"")
+    if settings.log_level.upper() not in _LOG_LEVELS:
+        raise ConfigError(f"{path}: [bot] log_level must be one of {', '.join(_LOG_LEVELS)}")
+
+
+def _parse_plugins(table: Mapping[str, Any], path: Path) -> dict[str, PluginTable]:
+    plugins = {}
+    for name, plugin in table.items():
+        where = f"{path}: [plugins.{name}]"
+        if not isinstance(plugin, dict):
+            raise ConfigError(f"{where} must be a table, e.g. [plugins.{name}] with enabled = true")
+        enabled = plugin.get("enabled", False)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"{where} enabled must be true or false, not {enabled!r}")
+        module = plugin.get("module")
+        if module is not None and (not isinstance(module, str) or not module.strip()):
+            raise ConfigError(f"{where} module must be a dotted module path such as \"my_team.cardbot_plugin\"")
+        own = {key: value for key, value in plugin.items() if key not in FRAMEWORK_PLUGIN_KEYS}
+        plugins[name] = PluginTable(name, enabled, module, freeze(own))
+    return plugins
+
+
+def _parse_owners(table: Mapping[str, Any], path: Path) -> dict[str, str]:
+    for button_type, owner in table.items():
+        if not isinstance(owner, str) or not owner:
+            raise ConfigError(f"{path}: [owners] {button_type} must name a plugin, e.g. {button_type} = \"publish\"")
+    return dict(table)

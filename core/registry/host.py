@@ -1,0 +1,174 @@
+"""Load the enabled plugins into pluggy, check them, and build the button_type → plugin table.
+
+    host = load_plugins(config)        # raises ConfigError with a message naming the plugin
+    host.owner_of("public_publish")    # LoadedPlugin(name="publish", ...)
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from dataclasses import dataclass, replace
+from typing import Any, Mapping
+
+import pluggy
+
+from .. import hookspecs
+from ..config import Config, PluginTable
+from ..errors import ConfigError
+from ..frozen import FrozenDict
+from .claims import build_routes
+from .discovery import PluginSource, choose_source, discover
+
+
+@dataclass(frozen=True)
+class LoadedPlugin:
+    """An enabled, loaded plugin: its name, where it came from, its config and what it claims."""
+
+    name: str
+    source: PluginSource
+    config: FrozenDict
+    version: str | None
+    hooks: Mapping[str, "HookCall"]
+    claims: tuple[str, ...] = ()
+
+    def hook(self, hook_name: str) -> HookCall | None:
+        """This plugin's implementation of `hook_name`, or None when it has none."""
+        return self.hooks.get(hook_name)
+
+
+class HookCall:
+    """One plugin's implementation of one hook, called with just the arguments it declares (pluggy's rule)."""
+
+    __slots__ = ("function", "argnames", "is_async")
+
+    def __init__(self, impl: pluggy.HookImpl) -> None:
+        self.function = impl.function
+        self.argnames = tuple(impl.argnames)
+        self.is_async = inspect.iscoroutinefunction(impl.function)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        return self.function(**{name: kwargs[name] for name in self.argnames})
+
+
+def _hooks_of(manager: pluggy.PluginManager, plugin_name: str) -> dict[str, HookCall]:
+    hooks = {}
+    for hook_name in dir(hookspecs):
+        caller = getattr(manager.hook, hook_name, None)
+        if isinstance(caller, pluggy.HookCaller):
+            for impl in caller.get_hookimpls():
+                if impl.plugin_name == plugin_name:
+                    hooks[hook_name] = HookCall(impl)
+    return hooks
+
+
+class PluginHost:
+    """The enabled plugins of one process and the routing table built from their claims."""
+
+    def __init__(self, plugins: dict[str, LoadedPlugin], routes: dict[str, str]) -> None:
+        self.plugins = plugins
+        self.routes = routes
+
+    def owner_of(self, button_type: str | None) -> LoadedPlugin | None:
+        """The plugin that owns `button_type`, or None when no enabled plugin claims it."""
+        name = self.routes.get(button_type) if button_type else None
+        return self.plugins[name] if name else None
+
+
+def load_plugins(config: Config) -> PluginHost:
+    """Import every enabled plugin, validate hooks and configs, collect claims; ConfigError on any problem."""
+    manager = _new_manager()
+    sources = discover(config)
+    loaded = {}
+    for table in config.plugins.values():
+        if table.enabled:
+            source = choose_source(table.name, sources.get(table.name, []), config)
+            loaded[table.name] = _load_one(manager, table, source)
+    _check_pending(manager)
+    return PluginHost(loaded, build_routes(loaded, config))
+
+
+def load_plugin(config: Config, name: str, sources: list[PluginSource]) -> LoadedPlugin:
+    """Load one enabled plugin on its own (for `plugins list`); ConfigError on any problem."""
+    manager = _new_manager()
+    plugin = _load_one(manager, config.plugins[name], choose_source(name, sources, config))
+    _check_pending(manager)
+    return plugin
+
+
+def _new_manager() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    return manager
+
+
+def _check_pending(manager: pluggy.PluginManager) -> None:
+    """Refuse hook implementations with no matching hook (a misspelt name), as pluggy's check_pending does."""
+    known = [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT_NAME}_")]
+    for name, caller in vars(manager.hook).items():
+        if name.startswith("_") or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                guess = difflib.get_close_matches(name, known, n=1)
+                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                raise ConfigError(f"plugin {impl.plugin_name!r}: {name} is not a cardbot hook{hint}; "
+                                  f"known hooks: {', '.join(known)}")
+
+
+def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginSource) -> LoadedPlugin:
+    obj = import_plugin(source)
+    try:
+        manager.register(obj, name=table.name)
+    except pluggy.PluginValidationError as error:
+        raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
+    except ValueError as error:  # the same object registered under two names
+        raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
+    plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), _hooks_of(manager, table.name))
+    _check_config(plugin)
+    return replace(plugin, claims=_claims(plugin))
+
+
+def import_plugin(source: PluginSource) -> Any:
+    """Import the module (or `module:attribute`) a source points at; ConfigError when that fails."""
+    module_name, _, attribute = source.target.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in filter(None, attribute.split(".")):
+            obj = getattr(obj, part)
+    except Exception as error:  # noqa: BLE001 - any import-time failure is a start-up error for this plugin
+        raise ConfigError(
+            f"plugin {source.name!r}: cannot load {source.target} ({type(error).__name__}: {error})"
+        ) from error
+    return obj
+
+
+def _version(source: PluginSource, obj: Any) -> str | None:
+    return source.version or getattr(obj, "__version__", None)
+
+
+def _check_config(plugin: LoadedPlugin) -> None:
+    check = plugin.hook("cardbot_check_config")
+    if check is None:
+        return
+    try:
+        check(config=plugin.config)
+    except ConfigError as error:
+        raise ConfigError(f"[plugins.{plugin.name}]: {error}") from None
+    except Exception as error:  # noqa: BLE001 - a plugin's own validation message, whatever its type
+        raise ConfigError(f"[plugins.{plugin.name}]: {type(error).__name__}: {error}") from None
+
+
+def _claims(plugin: LoadedPlugin) -> tuple[str, ...]:
+    claims_hook = plugin.hook("cardbot_claims")
+    if claims_hook is None:
+        return ()
+    try:
+        claimed = claims_hook()
+    except Exception as error:  # noqa: BLE001
+        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims raised {type(error).__name__}: {error}") from None
+    if isinstance(claimed, str) or not all(isinstance(item, str) and item for item in claimed or ()):
+        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims must return a list of button_type strings, "
+                          f"not {claimed!r}")
+    return tuple(dict.fromkeys(claimed or ()))

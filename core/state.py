@@ -1,0 +1,125 @@
+"""Plugin state that commits with the card: `state.card` for this card, `state.plugin` across cards.
+
+    @hookimpl
+    def cardbot_action(action, state):
+        previous = state.card.get(f"voter:{action.operator.open_id}")
+        state.card.set(f"voter:{action.operator.open_id}", action.value["option"])
+        state.plugin.add("votes_cast")
+
+Writes are held until the click commits and land in the same transaction as the card change, so
+state and card never disagree; when the plugin fails, nothing it set is kept. Values are JSON.
+`state.card` is exact (clicks on one card are serialised). `state.plugin` is shared by every card:
+`set` there is last-writer-wins across concurrent clicks on different cards; use `add` for counters.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Protocol
+
+_MISSING = object()
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"state values must be JSON (dict, list, str, number, bool, None): {error}") from None
+
+
+class StateReader(Protocol):
+    """Where committed state is read from (the store)."""
+
+    def read_state(self, plugin: str, scope: str, key: str) -> str | None: ...
+
+    def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]: ...
+
+
+class StateScope:
+    """A key → JSON value store of one plugin, in one scope. Reads see your own pending writes."""
+
+    def __init__(self, reader: StateReader, plugin: str, scope: str) -> None:
+        self._reader = reader
+        self._plugin = plugin
+        self._scope = scope
+        self._pending: dict[str, str | None] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value stored under `key` (a fresh copy), or `default`."""
+        text = self._pending[key] if key in self._pending else self._reader.read_state(self._plugin, self._scope, key)
+        return default if text is None else json.loads(text)
+
+    def set(self, key: str, value: Any) -> None:
+        """Store `value` (JSON) under `key` when the click commits."""
+        self._pending[self._check_key(key)] = _dumps(value)
+
+    def delete(self, key: str) -> None:
+        """Remove `key` when the click commits."""
+        self._pending[self._check_key(key)] = None
+
+    def items(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """Every (key, value) whose key starts with `prefix`, pending writes included, sorted by key."""
+        stored: dict[str, str | None] = dict(self._reader.read_state_items(self._plugin, self._scope, prefix))
+        stored.update((key, text) for key, text in self._pending.items() if key.startswith(prefix))
+        for key in sorted(stored):
+            if stored[key] is not None:
+                yield key, json.loads(stored[key])
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key, _MISSING) is not _MISSING
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.set(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.delete(key)
+
+    def writes(self) -> list[tuple[str, str, str, str | None]]:
+        """Pending writes as (plugin, scope, key, JSON or None); the core commits them."""
+        return [(self._plugin, self._scope, key, text) for key, text in self._pending.items()]
+
+    @staticmethod
+    def _check_key(key: str) -> str:
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"state keys are non-empty strings, not {key!r}")
+        return key
+
+
+class PluginWideState(StateScope):
+    """State shared by every card of one plugin; `add` is an atomic counter."""
+
+    def __init__(self, reader: StateReader, plugin: str) -> None:
+        super().__init__(reader, plugin, "")
+        self._additions: dict[str, float] = {}
+
+    def add(self, key: str, amount: float = 1) -> None:
+        """Add `amount` to the number under `key` atomically when the click commits (missing counts as 0)."""
+        if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+            raise TypeError(f"add() takes a number, not {amount!r}")
+        self._additions[self._check_key(key)] = self._additions.get(key, 0) + amount
+
+    def additions(self) -> list[tuple[str, str, float]]:
+        """Pending counter additions as (plugin, key, amount); the core commits them."""
+        return [(self._plugin, key, amount) for key, amount in self._additions.items()]
+
+
+class State:
+    """What a plugin's action hook receives as `state`: `.card` (this card) and `.plugin` (all cards)."""
+
+    def __init__(self, reader: StateReader, plugin: str, message_id: str) -> None:
+        self.card = StateScope(reader, plugin, message_id)
+        self.plugin = PluginWideState(reader, plugin)
+
+    def writes(self) -> tuple[tuple[str, str, str, str | None], ...]:
+        """Every pending write of both scopes."""
+        return (*self.card.writes(), *self.plugin.writes())
+
+    def additions(self) -> tuple[tuple[str, str, float], ...]:
+        """Every pending counter addition."""
+        return tuple(self.plugin.additions())

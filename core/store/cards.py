@@ -1,0 +1,68 @@
+"""Cards as stored by `card put` or a send: version 1 and its history row, and reading them back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from ..patches import Patch
+from .clicks import read_card
+
+
+def dump_card(card: dict) -> str:
+    """The compact JSON text cardbot stores for a card."""
+    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+
+
+def put_card(conn: sqlite3.Connection, message_id: str, card_json: str, made_by: str, now: float) -> int:
+    """Store a card sent by other means (version 1), or a new version replacing it; returns the version."""
+    stored = read_card(conn, message_id)
+    version = 1 if stored is None else stored.version + 1
+    conn.execute(
+        "INSERT INTO cards (message_id, card, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (message_id) DO UPDATE SET card = excluded.card, version = excluded.version, "
+        "updated_at = excluded.updated_at",
+        (message_id, card_json, version, now, now),
+    )
+    conn.execute(
+        "INSERT INTO history (message_id, version, made_by, patch, created_at) VALUES (?, ?, ?, ?, ?)",
+        (message_id, version, made_by, dump_card(Patch.replace(json.loads(card_json)).to_json()), now),
+    )
+    return version
+
+
+def show_card(conn: sqlite3.Connection, message_id: str, *, history: bool = False) -> dict[str, Any] | None:
+    """The card as JSON-ready data: message_id, version, card, timestamps (and history), or None."""
+    row = conn.execute(
+        "SELECT card, version, created_at, updated_at FROM cards WHERE message_id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    shown: dict[str, Any] = {
+        "message_id": message_id,
+        "version": row[1],
+        "card": json.loads(row[0]),
+        "created_at": row[2],
+        "updated_at": row[3],
+    }
+    if history:
+        shown["history"] = card_history(conn, message_id)
+    return shown
+
+
+def card_history(conn: sqlite3.Connection, message_id: str) -> list[dict[str, Any]]:
+    """One entry per version, oldest first: who or what made it and the patch it applied."""
+    rows = conn.execute(
+        "SELECT version, made_by, plugin, button_type, operator, delivery_id, patch, created_at FROM history "
+        "WHERE message_id = ? ORDER BY version",
+        (message_id,),
+    ).fetchall()
+    return [
+        {
+            "version": version, "made_by": made_by, "plugin": plugin, "button_type": button_type,
+            "operator": operator, "delivery_id": delivery_id,
+            "patch": json.loads(patch) if patch else None, "created_at": created_at,
+        }
+        for version, made_by, plugin, button_type, operator, delivery_id, patch, created_at in rows
+    ]

@@ -1,0 +1,248 @@
+"""The SQL of one click: claim the delivery, lease the card, commit the change, record the outcome.
+
+Every function takes a connection that is already inside a write transaction (see DatabaseThread) and
+either completes or raises, so each click's changes land together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+
+from .liveness import is_alive
+
+RUNNING = "running"
+DONE = "done"
+INTERRUPTED = "interrupted"
+FAILED = "failed"
+TIMED_OUT = "timed out"
+
+
+class VersionConflict(Exception):
+    """The card changed since it was read: the compare-and-swap on its version failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCard:
+    """A card row: its JSON text and version."""
+
+    card_json: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A delivery record: how far it got, which toast answered it, which version it produced."""
+
+    delivery_id: str
+    message_id: str
+    status: str
+    answer: str | None
+    toast: str | None
+    version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What claiming a click found: an earlier delivery of it, or the card (and whether we lease it)."""
+
+    earlier: Delivery | None
+    card: StoredCard | None
+    leased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardChange:
+    """Everything one click commits: the new card (if any), its history row, state writes, the outcome."""
+
+    delivery_id: str
+    message_id: str
+    holder: str
+    base_version: int | None
+    card_json: str | None
+    plugin: str | None
+    button_type: str | None
+    operator: str | None
+    patch_json: str | None
+    toast_json: str | None
+    status: str
+    detail: str | None
+    state_writes: tuple[tuple[str, str, str, str | None], ...]
+    """(plugin, message_id or "" for plugin-wide, key, JSON value or None to delete)"""
+    state_additions: tuple[tuple[str, str, float], ...]
+    """(plugin, key, amount) for plugin-wide atomic counters"""
+
+
+def read_card(conn: sqlite3.Connection, message_id: str) -> StoredCard | None:
+    """The stored card, or None."""
+    row = conn.execute("SELECT card, version FROM cards WHERE message_id = ?", (message_id,)).fetchone()
+    return StoredCard(row[0], row[1]) if row else None
+
+
+def read_delivery(conn: sqlite3.Connection, delivery_id: str) -> Delivery | None:
+    """The delivery record, or None."""
+    row = conn.execute(
+        "SELECT delivery_id, message_id, status, answer, toast, version FROM deliveries WHERE delivery_id = ?",
+        (delivery_id,),
+    ).fetchone()
+    return Delivery(*row) if row else None
+
+
+def claim_click(
+    conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, now: float, lease_until: float | None
+) -> Claim:
+    """Record the delivery as running (or find an earlier delivery of it) and, given `lease_until`, lease the card."""
+    conn.execute(
+        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (delivery_id) DO NOTHING",
+        (delivery_id, message_id, RUNNING, holder, now),
+    )
+    row = conn.execute("SELECT holder FROM deliveries WHERE delivery_id = ?", (delivery_id,)).fetchone()
+    if row[0] != holder:
+        return Claim(read_delivery(conn, delivery_id), None, False)
+    card = read_card(conn, message_id)
+    leased = card is not None and lease_until is not None and _take_lease(conn, message_id, holder, now, lease_until)
+    return Claim(None, card, leased)
+
+
+def lease_card(
+    conn: sqlite3.Connection, message_id: str, holder: str, now: float, lease_until: float
+) -> StoredCard | None:
+    """Lease the card for `holder` and return it, or None while another live click holds it."""
+    if not _take_lease(conn, message_id, holder, now, lease_until):
+        return None
+    return read_card(conn, message_id)
+
+
+def _take_lease(conn: sqlite3.Connection, message_id: str, holder: str, now: float, until: float) -> bool:
+    if not lease_looks_free(conn, message_id, holder, now):
+        return False
+    conn.execute(
+        "INSERT INTO card_leases (message_id, holder, expires_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (message_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
+        (message_id, holder, until),
+    )
+    return True
+
+
+def _process_of(holder: str | None) -> str | None:
+    """A holder is `process-token/click-id`; the process part tells whether it is still alive."""
+    return holder.rsplit("/", 1)[0] if holder else None
+
+
+def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> int | None:
+    """Store the click's card change, history, state and outcome, and free the lease; returns the new version.
+
+    Raises VersionConflict when the card moved past `base_version` (nothing is written then).
+    """
+    version = None
+    if change.card_json is not None:
+        version = change.base_version + 1
+        updated = conn.execute(
+            "UPDATE cards SET card = ?, version = ?, updated_at = ? WHERE message_id = ? AND version = ?",
+            (change.card_json, version, now, change.message_id, change.base_version),
+        ).rowcount
+        if updated != 1:
+            raise VersionConflict(f"card {change.message_id} is no longer at version {change.base_version}")
+        conn.execute(
+            "INSERT INTO history (message_id, version, made_by, plugin, button_type, operator, delivery_id, patch, "
+            "created_at) VALUES (?, ?, 'plugin', ?, ?, ?, ?, ?, ?)",
+            (change.message_id, version, change.plugin, change.button_type, change.operator,
+             change.delivery_id, change.patch_json, now),
+        )
+    _write_state(conn, change)
+    conn.execute(
+        "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, plugin = ?, "
+        "version = ?, detail = ?, finished_at = ?, answer = COALESCE(answer, 'result') "
+        "WHERE delivery_id = ? AND holder = ?",
+        (change.status, change.toast_json, change.plugin, version, change.detail, now, change.delivery_id,
+         change.holder),
+    )
+    release_lease(conn, change.message_id, change.holder)
+    return version
+
+
+def _write_state(conn: sqlite3.Connection, change: CardChange) -> None:
+    for plugin, scope, key, value in change.state_writes:
+        if value is None:
+            conn.execute("DELETE FROM plugin_state WHERE plugin = ? AND message_id = ? AND key = ?",
+                         (plugin, scope, key))
+        else:
+            conn.execute(
+                "INSERT INTO plugin_state (plugin, message_id, key, value) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (plugin, message_id, key) DO UPDATE SET value = excluded.value",
+                (plugin, scope, key, value),
+            )
+    for plugin, key, amount in change.state_additions:
+        conn.execute(
+            "INSERT INTO plugin_state (plugin, message_id, key, value) VALUES (?, '', ?, ?) "
+            "ON CONFLICT (plugin, message_id, key) DO UPDATE SET value = json(value + excluded.value)",
+            (plugin, key, json.dumps(amount)),
+        )
+
+
+def release_lease(conn: sqlite3.Connection, message_id: str, holder: str) -> None:
+    """Free the card's lease if `holder` still holds it."""
+    conn.execute("DELETE FROM card_leases WHERE message_id = ? AND holder = ?", (message_id, holder))
+
+
+def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, status: str,
+                    toast_json: str | None, detail: str | None, plugin: str | None, now: float) -> None:
+    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …); free its lease."""
+    conn.execute(
+        "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, detail = ?, "
+        "plugin = ?, finished_at = ?, answer = COALESCE(answer, 'result') WHERE delivery_id = ? AND holder = ?",
+        (status, toast_json, detail, plugin, now, delivery_id, holder),
+    )
+    release_lease(conn, message_id, holder)
+
+
+def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str,
+                        toast_json: str, now: float) -> str:
+    """Record that the click was answered with `toast_json` before it finished.
+
+    Returns "marked", "finished" (it finished meanwhile) or "other" (the delivery belongs to an
+    earlier copy of this click). The click may not have claimed its delivery yet: the row is created.
+    """
+    conn.execute(
+        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (delivery_id) DO NOTHING",
+        (delivery_id, message_id, RUNNING, holder, now),
+    )
+    owner, status = conn.execute(
+        "SELECT holder, status FROM deliveries WHERE delivery_id = ?", (delivery_id,)
+    ).fetchone()
+    if owner != holder:
+        return "other"
+    if status != RUNNING:
+        return "finished"
+    conn.execute("UPDATE deliveries SET answer = 'processing', toast = ? WHERE delivery_id = ?",
+                 (toast_json, delivery_id))
+    return "marked"
+
+
+def lease_looks_free(conn: sqlite3.Connection, message_id: str, holder: str, now: float) -> bool:
+    """True when no other live click holds the card's lease (a read; the lease itself is taken in a write)."""
+    row = conn.execute("SELECT holder, expires_at FROM card_leases WHERE message_id = ?", (message_id,)).fetchone()
+    return row is None or row[0] == holder or row[1] <= now or not is_alive(_process_of(row[0]))
+
+
+def recover_interrupted(conn: sqlite3.Connection, now: float) -> list[str]:
+    """Mark deliveries whose process died mid-click as interrupted and free their leases; returns their ids."""
+    interrupted = []
+    for delivery_id, holder in conn.execute(
+        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)
+    ).fetchall():
+        if not is_alive(_process_of(holder)):
+            interrupted.append(delivery_id)
+            conn.execute(
+                "UPDATE deliveries SET status = ?, detail = 'the bot process stopped before the plugin finished', "
+                "finished_at = ? WHERE delivery_id = ?",
+                (INTERRUPTED, now, delivery_id),
+            )
+    for message_id, holder in conn.execute("SELECT message_id, holder FROM card_leases").fetchall():
+        if not is_alive(_process_of(holder)):
+            release_lease(conn, message_id, holder)
+    return interrupted
+

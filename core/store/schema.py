@@ -1,0 +1,72 @@
+"""Open the SQLite database (WAL) and create cardbot's tables through sqlite-utils.
+
+    db = open_database(Path("cardbot.db"))    # sqlite_utils.Database, tables ready
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+
+def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, and a bounded busy wait."""
+    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'full' else 'NORMAL'}")
+    return conn
+
+
+def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite_utils.Database:
+    """Open (creating if needed) the database at `path` with every table cardbot uses."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, busy_timeout=busy_timeout, synchronous=synchronous)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        db.enable_wal()
+        _create_tables(db)
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(f"cannot open the database {path}: {error}") from None
+    return db
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"{db.conn} was written by a newer cardbot (schema {version} > {SCHEMA_VERSION})")
+    db["cards"].create(
+        {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float},
+        pk="message_id", not_null={"card", "version"}, if_not_exists=True,
+    )
+    db["history"].create(
+        {
+            "message_id": str, "version": int, "made_by": str, "plugin": str, "button_type": str,
+            "operator": str, "delivery_id": str, "patch": str, "created_at": float,
+        },
+        pk=("message_id", "version"), if_not_exists=True,
+    )
+    db["deliveries"].create(
+        {
+            "delivery_id": str, "message_id": str, "status": str, "answer": str, "toast": str,
+            "plugin": str, "version": int, "holder": str, "detail": str, "created_at": float, "finished_at": float,
+        },
+        pk="delivery_id", not_null={"status"}, if_not_exists=True,
+    )
+    db["plugin_state"].create(
+        {"plugin": str, "message_id": str, "key": str, "value": str},
+        pk=("plugin", "message_id", "key"), if_not_exists=True,
+    )
+    db["card_leases"].create(
+        {"message_id": str, "holder": str, "expires_at": float}, pk="message_id", if_not_exists=True,
+    )
+    db["deliveries"].create_index(["status"], if_not_exists=True)
+    db["deliveries"].create_index(["created_at"], if_not_exists=True)
+    db["history"].create_index(["created_at"], if_not_exists=True)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

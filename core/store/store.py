@@ -1,0 +1,112 @@
+"""`Store`: the one storage interface the click path uses (SQLite today; another backend can sit beside it).
+
+Writes go through one DatabaseThread per process (batched, committed before anyone hears the
+result); reads use per-thread connections and never wait for writers.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite3
+
+from . import clicks
+from .clicks import CardChange, Claim, Delivery, StoredCard
+from .reads import ReadConnections
+from .schema import open_database
+from .writer import DatabaseThread
+
+
+class Store:
+    """Cards, deliveries, leases and plugin state of one database file."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> None:
+        self.path = Path(path)
+        self._db = open_database(self.path, busy_timeout=busy_timeout, synchronous=synchronous)
+        self._writer = DatabaseThread(self._db.conn)
+        self._reads = ReadConnections(self.path, busy_timeout=busy_timeout)
+
+    # -- the click path (async; each call is one committed write) --------------------------------
+
+    async def claim_click(self, delivery_id: str, message_id: str, holder: str, *, lease: bool,
+                          lease_seconds: float) -> Claim:
+        """Record the delivery (or find an earlier one) and, when `lease`, try to lease the card."""
+        now = time.time()
+        return await self._writer.write(
+            clicks.claim_click, delivery_id, message_id, holder, now, now + lease_seconds if lease else None
+        )
+
+    async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float) -> StoredCard | None:
+        """Lease the card and return it, or None while another live click holds it."""
+        now = time.time()
+        return await self._writer.write(clicks.lease_card, message_id, holder, now, now + lease_seconds)
+
+    async def commit_click(self, change: CardChange) -> int | None:
+        """Commit a click's change in one transaction; returns the new version (None: card unchanged)."""
+        return await self._writer.write(clicks.commit_click, change, time.time())
+
+    async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
+                           toast_json: str | None, detail: str | None, plugin: str | None = None) -> None:
+        """Record a click that changed nothing, and free its lease."""
+        await self._writer.write(
+            clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail, plugin, time.time()
+        )
+
+    async def answered_early(self, delivery_id: str, message_id: str, holder: str, toast_json: str) -> str:
+        """Record that the click was answered before its plugin finished: "marked", "finished" or "other"."""
+        return await self._writer.write(
+            clicks.mark_answered_early, delivery_id, message_id, holder, toast_json, time.time()
+        )
+
+    async def recover_interrupted(self) -> list[str]:
+        """Mark clicks whose process died as interrupted and free their leases; returns their delivery ids."""
+        return await self._writer.write(clicks.recover_interrupted, time.time())
+
+    # -- reads (any thread) -----------------------------------------------------------------------
+
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        """The delivery record as committed now."""
+        return clicks.read_delivery(self._reads.get(), delivery_id)
+
+    def card(self, message_id: str) -> StoredCard | None:
+        """The card as committed now."""
+        return clicks.read_card(self._reads.get(), message_id)
+
+    def lease_is_free(self, message_id: str, holder: str) -> bool:
+        """A cheap read: True when nobody live could be holding the card's lease."""
+        return clicks.lease_looks_free(self._reads.get(), message_id, holder, time.time())
+
+    def read_state(self, plugin: str, scope: str, key: str) -> str | None:
+        """One committed state value (JSON text), or None."""
+        row = self._reads.get().execute(
+            "SELECT value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key = ?", (plugin, scope, key)
+        ).fetchone()
+        return row[0] if row else None
+
+    def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
+        """Committed (key, JSON text) pairs whose key starts with `prefix`."""
+        return self._reads.get().execute(
+            "SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key >= ? AND key < ?",
+            (plugin, scope, prefix, prefix + "\U0010ffff"),
+        ).fetchall()
+
+    def close(self) -> None:
+        """Finish queued writes and close every connection."""
+        self._writer.close()
+        self._reads.close()
+        self._db.conn.close()
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`with transaction(conn):` runs the block in one write transaction (for the CLI and tests)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

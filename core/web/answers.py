@@ -1,0 +1,23 @@
+"""JSON answers: compact UTF-8 (Chinese stays readable), and a way to answer before the handler returns."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import Any
+
+from sanic import HTTPResponse, Request
+from sanic import json as sanic_json
+
+dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_answer(body: Any, status: int = 200) -> HTTPResponse:
+    """An application/json response."""
+    return sanic_json(body, status=status, dumps=dumps)
+
+
+async def answer_now(request: Request, body: Any) -> None:
+    """Send `body` as the complete 200 answer now; the handler may keep working afterwards."""
+    response = await request.respond(content_type="application/json")
+    await response.send(dumps(body).encode(), end_stream=True)

@@ -1,0 +1,54 @@
+"""The Sanic application: routes, error answers, and a Runtime per worker process.
+
+    app = create_app(ServeOptions(config_path=Path("plugins.toml")))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sanic import Sanic
+
+from ..config import load_config
+from ..logs import configure_logging
+from ..runtime import Runtime
+from .callback import lark_callback
+from .errors import install_error_handlers
+from .health import healthz
+
+APP_NAME = "cardbot"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What `serve` passes to every worker process (picklable)."""
+
+    config_path: Path
+    dev: bool = False
+
+
+def create_app(options: ServeOptions) -> Sanic:
+    """Build the app; each worker opens its Runtime (plugins, database) before it serves."""
+    config = load_config(options.config_path)
+    configure_logging(config.bot.log_level)
+    app = Sanic(APP_NAME)
+    app.config.REQUEST_MAX_SIZE = config.bot.max_body_bytes
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.ACCESS_LOG = config.bot.access_log
+    app.config.MOTD = False
+    app.config.NOISY_EXCEPTIONS = False
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = 5.0
+    install_error_handlers(app)
+    app.add_route(lark_callback, "/lark/callback", methods=["POST"], name="lark_callback")
+    app.add_route(healthz, "/healthz", methods=["GET"], name="healthz")
+
+    @app.before_server_start
+    async def open_runtime(app: Sanic) -> None:
+        app.ctx.runtime = await Runtime.start(config, dev=options.dev or config.bot.dev)
+
+    @app.after_server_stop
+    async def close_runtime(app: Sanic) -> None:
+        await app.ctx.runtime.stop()
+
+    return app

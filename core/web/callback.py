@@ -1,0 +1,35 @@
+"""`POST /lark/callback`: the journey of one click, one line per step (see docs/architecture.md)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sanic import Request
+
+from ..protocol import open_envelope, parse_action, render_answer
+from .answers import answer_now, json_answer
+from .guard import guard, is_loopback
+
+log = logging.getLogger("cardbot.web")
+
+
+async def lark_callback(request: Request):
+    """Take anything Lark sends to the callback URL; an authenticated click always gets a 200."""
+    started = time.monotonic()
+    runtime = request.app.ctx.runtime
+    raw = guard(request)                                                           # 1 guard
+    envelope = open_envelope(raw, request.headers, runtime.auth,                   # 2 unwrap, 3 verify
+                             peer_is_loopback=is_loopback(request.ip))
+    if envelope.kind == "challenge":
+        return json_answer({"challenge": envelope.challenge})
+    if envelope.kind == "other":
+        log.info("callback %s received and acknowledged; no plugin takes it", envelope.event_type)
+        return json_answer({})
+    action = parse_action(envelope, request.headers)                               # 4 parse
+    outcome = await runtime.handle_click(action, started)                          # 5–10 dedupe … store
+    answer = render_answer(action.format, card=outcome.card, toast=outcome.toast)  # 11 answer
+    if outcome.late is None:
+        return json_answer(answer)
+    await answer_now(request, answer)
+    runtime.finish_late(action, outcome.late)                                      # late plugin
