@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import functools
 
-from sanic import Sanic
-from sanic.worker.loader import AppLoader
-
 from ..config import load_config
 from ..logs import configure_logging
 from ..registry import load_plugins
-from ..web.app import ServeOptions, create_app
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped. Start-up problems are reported before any worker starts."""
+    from sanic import Sanic  # imported here so the other subcommands start quickly
+    from sanic.worker.loader import AppLoader
+
+    from ..web.app import ServeOptions, create_app
+
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
     load_plugins(config)  # fail fast, once, with a clear message

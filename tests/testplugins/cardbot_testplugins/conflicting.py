@@ -1,0 +1,8 @@
+"""Claims echo_sync too, to make a conflict with the echo_sync plugin."""
+
+from cardbot import hookimpl
+
+
+@hookimpl
+def cardbot_claims():
+    return ["echo_sync"]
