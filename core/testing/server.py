@@ -31,6 +31,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_environment(env: dict[str, str], extra_pythonpath: Sequence[Path] = ()) -> dict[str, str]:
+    """This process's environment without Lark secrets, plus `env`, with `extra_pythonpath` importable."""
+    merged = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
+    merged.update(env)
+    if extra_pythonpath:
+        paths = [str(p) for p in extra_pythonpath] + [merged.get("PYTHONPATH", "")]
+        merged["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    return merged
+
+
 class CliResult:
     """What a CLI run printed and returned."""
 
@@ -58,18 +68,10 @@ class BotServer:
         self.workers = workers
         self.dev = dev
         self.port = free_port()
-        self.env = self._environment(env or {}, extra_pythonpath)
+        self.env = server_environment(env or {}, extra_pythonpath)
         self.log_path = self.directory / "server.log"
         self.process: subprocess.Popen | None = None
         self.session = requests.Session()
-
-    def _environment(self, env: dict[str, str], extra_pythonpath: Sequence[Path]) -> dict[str, str]:
-        merged = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-        merged.update(env)
-        if extra_pythonpath:
-            paths = [str(p) for p in extra_pythonpath] + [merged.get("PYTHONPATH", "")]
-            merged["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
-        return merged
 
     @property
     def base_url(self) -> str:

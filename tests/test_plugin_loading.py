@@ -1,0 +1,149 @@
+"""Which plugins load: plugins.toml turns them on, start-up refuses what is ambiguous or broken."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cardbot.testing import BotServer
+from cardbot.testing.server import server_environment
+from conftest import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card
+
+TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
+
+
+@pytest.fixture(scope="session")
+def team_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The other team's plugin, really installed (pip, entry points and all) into its own folder."""
+    target = tmp_path_factory.mktemp("team-site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(TEAM_PLUGIN_SOURCE)],
+        check=True, capture_output=True,
+    )
+    return target
+
+
+def cli(tmp_path: Path, config: str, *args: str, pythonpath: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
+    """Run `python bot.py ARGS --config` with a config file written to tmp_path."""
+    path = tmp_path / "plugins.toml"
+    path.write_text(config, encoding="utf-8")
+    env = server_environment(SECRETS, (TEST_PLUGINS, *pythonpath))
+    return subprocess.run([*BOT_COMMAND, *args, "--config", str(path)], env=env, capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60)
+
+
+def serve_fails(tmp_path: Path, config: str) -> str:
+    """Start-up must fail fast with exit status 2; returns what it printed."""
+    result = cli(tmp_path, config, "serve", "--port", "1")
+    assert result.returncode == 2, result.stdout + result.stderr
+    return result.stderr
+
+
+ECHO = '[plugins.echo_sync]\nenabled = true\nmodule = "cardbot_testplugins.echo_sync"\n'
+CONFLICTING = '[plugins.conflicting]\nenabled = true\nmodule = "cardbot_testplugins.conflicting"\n'
+
+
+def test_two_plugins_claiming_one_button_type_stop_start_up_naming_both(tmp_path):
+    message = serve_fails(tmp_path, ECHO + CONFLICTING)
+    assert "button_type 'echo_sync' is claimed by 2 enabled plugins: 'echo_sync' and 'conflicting'" in message
+    assert '[owners]\necho_sync = "echo_sync"' in message  # and how to settle it
+
+
+def test_owners_table_settles_a_shared_claim(tmp_path):
+    config = ECHO + CONFLICTING + '[owners]\necho_sync = "conflicting"\n'
+    listing = json.loads(cli(tmp_path, config, "plugins", "list", "--json").stdout)
+    owns = {row["name"]: row["owns"] for row in listing["plugins"]}
+    assert owns["conflicting"] == ["echo_sync"] and owns["echo_sync"] == []
+
+
+def test_owners_must_name_a_claimant(tmp_path):
+    message = serve_fails(tmp_path, ECHO + '[owners]\necho_sync = "publish"\n')
+    assert "[owners] echo_sync = 'publish', but 'publish' does not claim it" in message
+
+
+def test_a_misspelt_hook_stops_start_up_with_a_suggestion(tmp_path):
+    message = serve_fails(tmp_path, '[plugins.misspelt]\nenabled = true\nmodule = "cardbot_testplugins.misspelt"\n')
+    assert "plugin 'misspelt': cardbot_actoin is not a cardbot hook (did you mean cardbot_action?)" in message
+
+
+def test_a_missing_module_stops_start_up(tmp_path):
+    message = serve_fails(tmp_path, '[plugins.ghost]\nenabled = true\nmodule = "no_such_module_here"\n')
+    assert "plugin 'ghost': cannot load no_such_module_here (ModuleNotFoundError" in message
+
+
+def test_an_enabled_plugin_that_exists_nowhere_stops_start_up(tmp_path):
+    message = serve_fails(tmp_path, "[plugins.nowhere]\nenabled = true\n")
+    assert "no plugin named 'nowhere' exists" in message
+
+
+@pytest.mark.parametrize("config, expected", [
+    ('[plugins.picky]\nenabled = true\nmodule = "cardbot_testplugins.picky"\nlevel = "high"\n',
+     "[plugins.picky]: level must be an integer"),
+    ("[plugins.publish]\nenabled = true\nwebhook = 42\n", "webhook must be an http:// or https:// URL"),
+    ("[plugins.publish]\nenabled = true\ntimout = 3\n", "unknown setting(s) timout"),
+    ("[plugins.publish]\nenabled = \"yes\"\n", "enabled must be true or false"),
+    ("[bot]\nport = \"eighty\"\n", "[bot] port must be int"),
+    ("[bot]\ndeadline = 5\n", "deadline must be under 3 seconds"),
+    ("[bot]\ndatabse = \"x.db\"\n", "unknown key 'databse' in [bot]"),
+    ("[bot\n", "is not valid TOML"),
+])
+def test_invalid_config_stops_start_up_with_a_clear_message(tmp_path, config, expected):
+    assert expected in serve_fails(tmp_path, config)
+
+
+def test_a_plugin_from_another_installed_package_is_off_until_named(tmp_path, team_plugin_site):
+    listing = json.loads(cli(tmp_path, "", "plugins", "list", "--json", pythonpath=(team_plugin_site,)).stdout)
+    team = next(row for row in listing["plugins"] if row["name"] == "team")
+    assert team["state"] == "off"
+    assert team["source"] == "entry point (cardbot-team-plugin 1.2.3)"
+
+
+def test_a_plugin_from_another_installed_package_handles_its_clicks(tmp_path, team_plugin_site, kit):
+    config = '[bot]\ndatabase = "cardbot.db"\n[plugins.team]\nenabled = true\napprover_title = "lead"\n'
+    with BotServer(tmp_path, plugins_toml=config, env=SECRETS, command=BOT_COMMAND,
+                   extra_pythonpath=(team_plugin_site,)) as server:
+        message_id = new_message_id()
+        put_card(server, message_id, button_card("team_approve"))
+        body, headers = kit.card_action_trigger(message_id=message_id,
+                                                value={"button_type": "team_approve", "button_id": "b1"})
+        answer = server.post("/lark/callback", body, headers).json()
+    assert answer["toast"]["content"] == "approved"
+    replaced = answer["card"]["data"]["elements"][1]["actions"][0]
+    assert replaced["text"]["content"].startswith("approved by lead ou_")
+
+
+def test_plugins_list_shows_state_source_version_and_claims(tmp_path, team_plugin_site):
+    config = ECHO + '[plugins.publish]\nenabled = true\n[plugins.offline]\nenabled = false\n' \
+        'module = "cardbot_testplugins.offline"\n'
+    result = cli(tmp_path, config, "plugins", "list", pythonpath=(team_plugin_site,))
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert result.stdout.splitlines()[0].split() == ["NAME", "STATE", "SOURCE", "VERSION", "CLAIMS"]
+    assert rows["publish"].split()[1:3] == ["on", "bundled"] and rows["publish"].endswith("public_publish")
+    assert "module cardbot_testplugins.echo_sync" in rows["echo_sync"] and rows["echo_sync"].endswith("echo_sync")
+    assert rows["offline"].split()[1] == "off"
+    assert rows["team"].split()[1] == "off" and "entry point (cardbot-team-plugin 1.2.3)" in rows["team"]
+
+
+def test_plugins_list_reports_a_broken_plugin_on_its_own_row(tmp_path):
+    config = ECHO + '[plugins.ghost]\nenabled = true\nmodule = "no_such_module_here"\n'
+    result = cli(tmp_path, config, "plugins", "list")
+    assert result.returncode == 1
+    assert "ghost: plugin 'ghost': cannot load no_such_module_here" in result.stdout
+    assert any(line.startswith("echo_sync") and " on " in line for line in result.stdout.splitlines())
+
+
+def test_an_off_plugin_claiming_a_taken_button_type_is_no_conflict(tmp_path, kit):
+    config = ECHO + CONFLICTING.replace("enabled = true", "enabled = false")
+    with BotServer(tmp_path, plugins_toml='[bot]\ndatabase = "cardbot.db"\n' + config, env=SECRETS,
+                   command=BOT_COMMAND, extra_pythonpath=(TEST_PLUGINS,)) as server:
+        message_id = new_message_id()
+        put_card(server, message_id, button_card("echo_sync"))
+        body, headers = kit.card_action_trigger(message_id=message_id,
+                                                value={"button_type": "echo_sync", "button_id": "b1"})
+        assert server.post("/lark/callback", body, headers).json()["toast"]["content"].startswith("sync on")
