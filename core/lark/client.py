@@ -34,7 +34,8 @@ class LarkClient:
     """One Lark app's API client; share one per process (it is thread-safe and pools connections).
 
     Nothing is sent until a method is called, so start-up never needs Lark. Every call raises `LarkError`
-    when it fails for good (see `retry.py` for what is retried, `tokens.py` for token caching).
+    when it fails for good. `timeout` applies to each HTTP request; `max_attempts` and `max_retry_seconds`
+    bound the retries of each one (`RetryPolicy`); `session`, `clock` and `sleep` are for tests and tuning.
     """
 
     def __init__(

@@ -27,10 +27,11 @@ def is_retryable(answer: Answer) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """At most `max_attempts` tries of one request; no retry that would end past `max_retry_seconds` from the start.
+    """At most `max_attempts` tries of one request, and no retry starting later than `max_retry_seconds` after
+    the first try began (a try itself can then still take up to the client's timeout).
 
-    The n-th retry waits a random time in [½, 1] × min(`max_delay`, `base_delay` × 2ⁿ⁻¹) seconds, or Lark's
-    rate-limit reset when that is longer.
+    Retry n waits a random time in [½, 1] × min(`max_delay`, `base_delay` × 2ⁿ⁻¹) seconds, or Lark's rate-limit
+    reset when that is longer: by default 0.25–0.5 s, 0.5–1 s, 1–2 s, then 2–4 s.
     """
 
     max_attempts: int = 4

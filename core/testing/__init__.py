@@ -6,6 +6,7 @@
 """
 
 from .callbacks import LarkCallbacks, Request, encrypt, signature_headers
+from .lark_platform import FakeLarkPlatform
 from .server import BotServer, CliResult, free_port
 
-__all__ = ["BotServer", "CliResult", "LarkCallbacks", "Request", "encrypt", "free_port", "signature_headers"]
+__all__ = ["BotServer", "CliResult", "FakeLarkPlatform", "LarkCallbacks", "Request", "encrypt", "free_port", "signature_headers"]
