@@ -46,6 +46,10 @@ class BotSettings:
     """SQLite `synchronous`: "normal" survives a killed process, "full" also survives power loss."""
     plugin_threads: int = 4
     """Threads per plugin for plain (non-async) hook implementations."""
+    processing_toast: str | None = None
+    """The toast of a click answered before its plugin finished (default: a Chinese/English "processing")."""
+    shutdown_grace: float = 10.0
+    """On stop, how long a worker waits for clicks still finishing in the background."""
     access_log: bool = False
     log_level: str = "INFO"
 
@@ -63,6 +67,8 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "busy_timeout": (int, float),
     "synchronous": (str,),
     "plugin_threads": (int,),
+    "processing_toast": (str,),
+    "shutdown_grace": (int, float),
     "access_log": (bool,),
     "log_level": (str,),
 }
@@ -100,10 +106,13 @@ class LarkSecrets:
     verification_token: str | None = None
     encrypt_key: str | None = None
     api_base: str = "https://open.feishu.cn"
+    api_token: str | None = None
+    """`CARDBOT_API_TOKEN`: the bearer token of `POST /api/cards`; the API is off without it."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> LarkSecrets:
-        """Read `LARK_APP_ID`, `LARK_APP_SECRET`, `LARK_VERIFICATION_TOKEN`, `LARK_ENCRYPT_KEY`, `LARK_API_BASE`."""
+        """Read `LARK_APP_ID`, `LARK_APP_SECRET`, `LARK_VERIFICATION_TOKEN`, `LARK_ENCRYPT_KEY`, `LARK_API_BASE`
+        and `CARDBOT_API_TOKEN`."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -115,6 +124,7 @@ class LarkSecrets:
             verification_token=get("LARK_VERIFICATION_TOKEN"),
             encrypt_key=get("LARK_ENCRYPT_KEY"),
             api_base=(get("LARK_API_BASE") or cls.api_base).rstrip("/"),
+            api_token=get("CARDBOT_API_TOKEN"),
         )
 
     @property
@@ -184,7 +194,8 @@ def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
 
 
 def _check_bot(settings: BotSettings, path: Path) -> None:
-    positive = ("deadline", "hard_limit", "max_body_bytes", "busy_timeout", "workers", "plugin_threads")
+    positive = ("deadline", "hard_limit", "max_body_bytes", "busy_timeout", "workers", "plugin_threads",
+                "shutdown_grace")
     for key in positive:
         if getattr(settings, key) <= 0:
             raise ConfigError(f"{path}: [bot] {key} must be greater than 0")

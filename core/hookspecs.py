@@ -25,6 +25,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from .action import Action
+    from .bot import Bot
     from .patches import Patch
     from .state import State
 
@@ -60,9 +61,10 @@ def cardbot_check_config(config: Mapping[str, Any]) -> None:
 
 
 @hookspec
-def cardbot_startup(config: Mapping[str, Any]) -> None:
+def cardbot_startup(config: Mapping[str, Any], bot: Bot) -> None:
     """Set up what the plugin needs (clients, caches) in each worker process before it serves. May be async.
 
+    `bot` sends cards (`bot.send_card`, `await bot.send_card_async`); keep it if you send later.
     An exception stops start-up with the plugin's name in the message.
 
         @hookimpl
@@ -83,7 +85,7 @@ def cardbot_shutdown(config: Mapping[str, Any]) -> None:
 
 
 @hookspec(firstresult=True)
-def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State) -> Patch | None:
+def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State, bot: Bot) -> Patch | None:
     """Do the team's business for a click on a claimed button_type; return how the card changes. May be async.
 
     Only the plugin that owns the clicked button_type is called. Arguments:
@@ -91,7 +93,8 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
     - `card`: the stored card as it is now, a private copy (changing it changes nothing: return a Patch);
     - `config`: this plugin's table from plugins.toml, read-only;
     - `state`: this plugin's state for this card (`state.card`) and across cards (`state.plugin`);
-      what you set there commits in the same transaction as the card change.
+      what you set there commits in the same transaction as the card change;
+    - `bot`: sends follow-up cards (`await bot.send_card_async(card, chat_id=action.chat_id)`).
 
     Return a `cardbot.Patch` (card change and/or toast) or None (nothing changes). Raise
     `cardbot.ActionFailed("why")` to show the clicker an error toast; any other exception is logged
@@ -99,8 +102,9 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
 
     Clicks on one card are serialised: while this hook runs, no other click on the same card runs a
     plugin, in any worker process, so `card` and `state.card` are current and your business step runs
-    exactly once per click. A hook that outlives `[bot] deadline` is answered with a "processing" toast
-    and its result is pushed to Lark when it finishes.
+    exactly once per click. A hook that outlives `[bot] deadline` (2.5 s) is answered with a
+    "processing" toast; when it finishes, its change is committed as usual and the card as then stored
+    is pushed to the clicker with the click's update token. `[bot] hard_limit` cuts it off.
 
         @hookimpl
         def cardbot_action(action, card, config, state):

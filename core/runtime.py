@@ -11,47 +11,54 @@ import asyncio
 import logging
 
 from .action import Action
+from .bot import Bot
 from .clicks import ClickPipeline, Outcome, PluginRunner, toasts
+from .clicks.push import LatePusher
 from .config import Config, LarkSecrets
 from .errors import ConfigError, StoreBusy
+from .lark import LarkClient
 from .protocol import CallbackAuth
 from .registry import PluginHost, load_plugins
+from .sending import CardSender
 from .store import Store
 
 log = logging.getLogger("cardbot")
-SHUTDOWN_GRACE = 10.0
-"""Seconds a stopping worker waits for clicks still finishing in the background."""
 
 
 class Runtime:
     """Config, secrets, plugins, store and click pipeline of one worker process."""
 
-    def __init__(self, config: Config, auth: CallbackAuth, host: PluginHost, store: Store,
-                 runner: PluginRunner) -> None:
+    def __init__(self, config: Config, secrets: LarkSecrets, host: PluginHost, store: Store) -> None:
         self.config = config
-        self.auth = auth
+        self.secrets = secrets
+        self.auth = CallbackAuth(secrets.verification_token, secrets.encrypt_key, config.bot.timestamp_tolerance,
+                                 config.bot.dev)
         self.host = host
         self.store = store
-        self.runner = runner
-        self.clicks = ClickPipeline(host, runner, store, config.bot, toasts.processing())
+        self.runner = PluginRunner(config.bot.plugin_threads)
+        self.lark = LarkClient.from_secrets(secrets)
+        self.sender = CardSender(self.lark, store)
+        self.bot = Bot(self.sender)
+        self.pusher = LatePusher(self.lark, store)
+        self.clicks = ClickPipeline(host, self.runner, store, config.bot,
+                                    toasts.processing(config.bot.processing_toast), self.bot)
         self._background: set[asyncio.Task] = set()
 
     @classmethod
-    async def start(cls, config: Config, *, dev: bool = False, secrets: LarkSecrets | None = None) -> Runtime:
+    async def start(cls, config: Config, secrets: LarkSecrets | None = None) -> Runtime:
         """Load plugins, open the database, recover interrupted clicks, run every plugin's startup hook."""
         secrets = secrets or LarkSecrets.from_env()
-        auth = CallbackAuth(secrets.verification_token, secrets.encrypt_key, config.bot.timestamp_tolerance, dev)
-        warn_about_secrets(secrets, dev)
+        warn_about_secrets(secrets, config.bot.dev)
         host = load_plugins(config)
         store = Store(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
-        runtime = cls(config, auth, host, store, PluginRunner(config.bot.plugin_threads))
+        runtime = cls(config, secrets, host, store)
         interrupted = await store.recover_interrupted()
         if interrupted:
             log.warning("%d click(s) were interrupted by a stop or crash before their plugin finished: %s",
                         len(interrupted), ", ".join(interrupted))
         for plugin in host.plugins.values():
             try:
-                await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config)
+                await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config, bot=runtime.bot)
             except Exception as error:  # noqa: BLE001 - start-up stops with the plugin named
                 raise ConfigError(f"plugin {plugin.name!r}: cardbot_startup raised "
                                   f"{type(error).__name__}: {error}") from error
@@ -77,22 +84,29 @@ class Runtime:
     async def _finish_late(self, action: Action, work: asyncio.Task) -> None:
         try:
             outcome = await work
-        except Exception:  # noqa: BLE001
+            log.info("click on %s finished after its answer: %s", action.message_id,
+                     f"version {outcome.version}" if outcome.version else "card unchanged")
+            if outcome.card is not None:
+                await self.pusher.push(action)
+        except Exception:  # noqa: BLE001 - a background failure is logged, never lost silently
             log.exception("late click on %s failed inside cardbot", action.message_id)
-            return
-        log.info("late click on %s finished: version %s", action.message_id, outcome.version)
 
     async def stop(self) -> None:
         """Wait briefly for clicks finishing in the background, run shutdown hooks, close the database."""
+        grace = self.config.bot.shutdown_grace
         if self._background:
-            log.info("waiting up to %.0f s for %d click(s) still running", SHUTDOWN_GRACE, len(self._background))
-            await asyncio.wait(self._background, timeout=SHUTDOWN_GRACE)
+            log.info("waiting up to %.0f s for %d click(s) still running", grace, len(self._background))
+            done, pending = await asyncio.wait(self._background, timeout=grace)
+            if pending:
+                log.warning("%d click(s) still running at shutdown; the next start records them as interrupted",
+                            len(pending))
         for plugin in self.host.plugins.values():
             try:
-                await self.runner.call(plugin, "cardbot_shutdown", SHUTDOWN_GRACE, config=plugin.config)
+                await self.runner.call(plugin, "cardbot_shutdown", grace, config=plugin.config, bot=self.bot)
             except Exception:  # noqa: BLE001 - a failing shutdown hook must not stop the others
                 log.exception("plugin %r: cardbot_shutdown failed", plugin.name)
         self.runner.close()
+        self.lark.close()
         self.store.close()
 
 

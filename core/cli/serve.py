@@ -43,5 +43,8 @@ def run(args: argparse.Namespace) -> int:
         access_log=config.bot.access_log,
         motd=False,
     )
-    Sanic.serve(primary=app, app_loader=loader)
+    if workers == 1:
+        Sanic.serve_single(primary=app)
+    else:
+        Sanic.serve(primary=app, app_loader=loader)
     return 0

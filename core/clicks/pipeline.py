@@ -17,6 +17,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from ..action import Action
+from ..bot import Bot
 from ..config import BotSettings
 from ..patches import card_has_value
 from ..registry import LoadedPlugin, PluginHost
@@ -66,8 +67,9 @@ class ClickPipeline:
     """Turns a parsed Action into an Outcome, committing whatever the owning plugin changed."""
 
     def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings,
-                 processing_toast: Toast) -> None:
+                 processing_toast: Toast, bot: Bot) -> None:
         self._host = host
+        self._bot = bot
         self._runner = runner
         self._store = store
         self._settings = settings
@@ -113,7 +115,7 @@ class ClickPipeline:
         try:
             patch = await self._runner.run_action(                          # 8 dispatch
                 plugin, self._time_left(click),
-                action=action, card=json.loads(stored.card_json), config=plugin.config, state=state,
+                action=action, card=json.loads(stored.card_json), config=plugin.config, state=state, bot=self._bot,
             )
             new_card = merge_patch(card, patch, plugin.name)                # 9 merge + validate
         except PluginFailed as failure:

@@ -40,6 +40,8 @@ def busy() -> Toast:
     return _toast("warning", "The bot is busy; please click again.", "机器人繁忙，请重试。")
 
 
-def processing(text: Toast | None = None) -> Toast:
+def processing(text: str | None = None) -> Toast:
     """The plugin is still working after the deadline; the card will update when it finishes."""
-    return text or _toast("info", "Processing… the card will update when it is done.", "处理中……完成后卡片会自动更新。")
+    if text:
+        return Toast("info", text)
+    return _toast("info", "Processing… the card will update when it is done.", "处理中……完成后卡片会自动更新。")

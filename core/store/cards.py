@@ -48,11 +48,31 @@ def show_card(conn: sqlite3.Connection, message_id: str, *, history: bool = Fals
     }
     if history:
         shown["history"] = card_history(conn, message_id)
+        shown["clicks"] = card_clicks(conn, message_id)
     return shown
 
 
+def record_push(conn: sqlite3.Connection, message_id: str, version: int, delivery_id: str | None, method: str,
+                accepted: bool, detail: str | None, now: float) -> None:
+    """Record what was pushed to Lark for a version of the card, and whether Lark accepted it."""
+    conn.execute(
+        "INSERT INTO pushes (message_id, version, delivery_id, method, accepted, detail, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (message_id, version, delivery_id, method, int(accepted), detail, now),
+    )
+
+
 def card_history(conn: sqlite3.Connection, message_id: str) -> list[dict[str, Any]]:
-    """One entry per version, oldest first: who or what made it and the patch it applied."""
+    """One entry per version, oldest first: who or what made it, the patch, and what was pushed to Lark."""
+    pushes: dict[int, list[dict[str, Any]]] = {}
+    for version, delivery_id, method, accepted, detail, created_at in conn.execute(
+        "SELECT version, delivery_id, method, accepted, detail, created_at FROM pushes WHERE message_id = ? "
+        "ORDER BY id",
+        (message_id,),
+    ):
+        pushes.setdefault(version, []).append({"delivery_id": delivery_id, "method": method,
+                                               "accepted": bool(accepted), "detail": detail,
+                                               "created_at": created_at})
     rows = conn.execute(
         "SELECT version, made_by, plugin, button_type, operator, delivery_id, patch, created_at FROM history "
         "WHERE message_id = ? ORDER BY version",
@@ -63,6 +83,18 @@ def card_history(conn: sqlite3.Connection, message_id: str) -> list[dict[str, An
             "version": version, "made_by": made_by, "plugin": plugin, "button_type": button_type,
             "operator": operator, "delivery_id": delivery_id,
             "patch": json.loads(patch) if patch else None, "created_at": created_at,
+            "pushes": pushes.get(version, []),
         }
         for version, made_by, plugin, button_type, operator, delivery_id, patch, created_at in rows
     ]
+
+
+def card_clicks(conn: sqlite3.Connection, message_id: str) -> list[dict[str, Any]]:
+    """Every recorded delivery of a click on the card, oldest first, with how it ended."""
+    rows = conn.execute(
+        "SELECT delivery_id, status, answer, plugin, version, detail, created_at, finished_at FROM deliveries "
+        "WHERE message_id = ? ORDER BY created_at",
+        (message_id,),
+    ).fetchall()
+    keys = ("delivery_id", "status", "answer", "plugin", "version", "detail", "created_at", "finished_at")
+    return [dict(zip(keys, row)) for row in rows]

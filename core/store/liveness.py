@@ -11,13 +11,18 @@ import socket
 from functools import lru_cache
 
 
-def _start_time(pid: int) -> str:
+def _stat_fields(pid: int) -> list[bytes]:
+    """/proc/PID/stat after the command name (which may hold spaces and parentheses): state is [0]."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            # the command name may contain spaces and parentheses; fields after the last ')' are fixed
-            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+            return stat.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
-        return "0"
+        return []
+
+
+def _start_time(pid: int) -> str:
+    fields = _stat_fields(pid)
+    return fields[19].decode() if len(fields) > 19 else "0"
 
 
 @lru_cache(maxsize=1)
@@ -52,4 +57,7 @@ def is_alive(token: str | None) -> bool:
         return False
     except PermissionError:
         pass
-    return start == "0" or _start_time(pid) == start
+    fields = _stat_fields(pid)
+    if fields and fields[0] in (b"Z", b"X"):  # killed, not yet reaped: it will never finish its click
+        return False
+    return start == "0" or (fields[19].decode() if len(fields) > 19 else "0") == start

@@ -63,10 +63,18 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         {"plugin": str, "message_id": str, "key": str, "value": str},
         pk=("plugin", "message_id", "key"), if_not_exists=True,
     )
+    db["pushes"].create(
+        {
+            "id": int, "message_id": str, "version": int, "delivery_id": str, "method": str, "accepted": int,
+            "detail": str, "created_at": float,
+        },
+        pk="id", if_not_exists=True,
+    )
     db["card_leases"].create(
         {"message_id": str, "holder": str, "expires_at": float}, pk="message_id", if_not_exists=True,
     )
     db["deliveries"].create_index(["status"], if_not_exists=True)
     db["deliveries"].create_index(["created_at"], if_not_exists=True)
     db["history"].create_index(["created_at"], if_not_exists=True)
+    db["pushes"].create_index(["message_id", "version"], if_not_exists=True)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

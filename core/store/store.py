@@ -13,7 +13,7 @@ from typing import Iterator
 
 import sqlite3
 
-from . import clicks
+from . import cards, clicks
 from .clicks import CardChange, Claim, Delivery, StoredCard
 from .reads import ReadConnections
 from .schema import open_database
@@ -64,6 +64,22 @@ class Store:
     async def recover_interrupted(self) -> list[str]:
         """Mark clicks whose process died as interrupted and free their leases; returns their delivery ids."""
         return await self._writer.write(clicks.recover_interrupted, time.time())
+
+    # -- cards sent through the bot, and what was pushed to Lark ---------------------------------
+
+    async def put_card(self, message_id: str, card_json: str, made_by: str) -> int:
+        """Store a card as the message's next version (1 when new); returns the version."""
+        return await self._writer.write(cards.put_card, message_id, card_json, made_by, time.time())
+
+    def put_card_blocking(self, message_id: str, card_json: str, made_by: str) -> int:
+        """`put_card` for a plain thread (never the event loop)."""
+        return self._writer.write_blocking(cards.put_card, message_id, card_json, made_by, time.time())
+
+    async def record_push(self, message_id: str, version: int, delivery_id: str | None, method: str,
+                          accepted: bool, detail: str | None = None) -> None:
+        """Record a push of `version` to Lark and whether Lark accepted it."""
+        await self._writer.write(cards.record_push, message_id, version, delivery_id, method, accepted, detail,
+                                 time.time())
 
     # -- reads (any thread) -----------------------------------------------------------------------
 

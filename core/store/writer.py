@@ -11,6 +11,7 @@ the database: a lock held by another process costs this thread the wait, bounded
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import queue
 import sqlite3
@@ -40,6 +41,12 @@ class DatabaseThread:
         future = loop.create_future()
         self._queue.put((function, args, loop, future))
         return await future
+
+    def write_blocking(self, function: Callable[..., T], *args: Any) -> T:
+        """`write` for a plain thread (a sync plugin, say): blocks until committed. Never call it on the loop."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._queue.put((function, args, None, future))
+        return future.result()
 
     def close(self) -> None:
         """Finish the queued work, then stop the thread."""
@@ -101,6 +108,9 @@ class DatabaseThread:
     def _resolve(results: list[tuple]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list] = {}
         for loop, future, result, error in results:
+            if loop is None:  # a write_blocking caller on a plain thread
+                _settle([(future, result, error)])
+                continue
             by_loop.setdefault(loop, []).append((future, result, error))
         for loop, items in by_loop.items():
             try:
@@ -109,7 +119,7 @@ class DatabaseThread:
                 pass
 
 
-def _settle(items: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+def _settle(items: list[tuple[asyncio.Future | concurrent.futures.Future, Any, BaseException | None]]) -> None:
     for future, result, error in items:
         if future.cancelled():
             continue

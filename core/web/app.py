@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sanic import Sanic
@@ -13,6 +13,7 @@ from sanic import Sanic
 from ..config import load_config
 from ..logs import configure_logging
 from ..runtime import Runtime
+from .api import send_card
 from .callback import lark_callback
 from .errors import install_error_handlers
 from .health import healthz
@@ -31,6 +32,8 @@ class ServeOptions:
 def create_app(options: ServeOptions) -> Sanic:
     """Build the app; each worker opens its Runtime (plugins, database) before it serves."""
     config = load_config(options.config_path)
+    if options.dev:
+        config = replace(config, bot=replace(config.bot, dev=True))
     configure_logging(config.bot.log_level)
     app = Sanic(APP_NAME)
     app.config.REQUEST_MAX_SIZE = config.bot.max_body_bytes
@@ -42,10 +45,11 @@ def create_app(options: ServeOptions) -> Sanic:
     install_error_handlers(app)
     app.add_route(lark_callback, "/lark/callback", methods=["POST"], name="lark_callback")
     app.add_route(healthz, "/healthz", methods=["GET"], name="healthz")
+    app.add_route(send_card, "/api/cards", methods=["POST"], name="send_card")
 
     @app.before_server_start
     async def open_runtime(app: Sanic) -> None:
-        app.ctx.runtime = await Runtime.start(config, dev=options.dev or config.bot.dev)
+        app.ctx.runtime = await Runtime.start(config)
 
     @app.after_server_stop
     async def close_runtime(app: Sanic) -> None:

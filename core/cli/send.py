@@ -1,0 +1,45 @@
+"""`bot.py send (--chat-id | --open-id | --user-id | --union-id | --email) ID FILE`: send, store, print the id."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..config import LarkSecrets, load_config
+from ..lark import LarkClient, LarkError
+from ..sending import CardSender
+from ..store import Store
+from .cards import read_card_file
+
+RECEIVERS = (("--chat-id", "chat_id"), ("--open-id", "open_id"), ("--user-id", "user_id"),
+             ("--union-id", "union_id"), ("--email", "email"))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    who = parser.add_mutually_exclusive_group(required=True)
+    for flag, receive_id_type in RECEIVERS:
+        who.add_argument(flag, dest="receiver", metavar="ID", type=lambda value, t=receive_id_type: (t, value),
+                         help=f"send to this {receive_id_type}")
+    parser.add_argument("file", metavar="FILE", help="the card JSON (- reads standard input)")
+    parser.add_argument("--uuid", help="idempotency key: the same uuid within an hour sends only once")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send the card through Lark, store it as version 1 under the returned id, print that id."""
+    card = read_card_file(args.file)
+    config = load_config(args.config)
+    receive_id_type, receive_id = args.receiver
+    store = Store(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
+    try:
+        with LarkClient.from_secrets(LarkSecrets.from_env()) as client:
+            sent = CardSender(client, store).send(receive_id_type, receive_id, card, uuid=args.uuid)
+    except LarkError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for warning in sent.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(sent.message_id)
+    return 0

@@ -1,0 +1,79 @@
+"""Send a card through Lark and store it under the message id Lark returns (version 1).
+
+    sender = CardSender(LarkClient.from_secrets(secrets), store)
+    sent = sender.send("chat_id", "oc_…", card)       # Sent(message_id="om_…", version=1, warnings=[])
+
+Used by `bot.py send`, `POST /api/cards` and plugins (`bot.send_card`), so a card is clickable the
+moment it is sent: the stored copy is what the first click's patch is merged into.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+
+from .lark import RECEIVE_ID_TYPES, LarkClient
+from .patches import card_schema, is_shared, validate_card
+from .store import Store
+
+log = logging.getLogger("cardbot.send")
+EXCLUSIVE_WARNING = (
+    "this JSON 1.0 card has no \"config\": {\"update_multi\": true}, so it is exclusive: each answer and "
+    "update reaches only the person who clicked, and the message cannot be PATCHed. Add update_multi "
+    "to share updates with everyone who sees the card."
+)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A card sent and stored: its message id, the stored version, and warnings about the card."""
+
+    message_id: str
+    version: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def card_warnings(card: dict) -> list[str]:
+    """What a sender should know about `card` before sending it (it is valid; see validate_card)."""
+    if card_schema(card) == "1.0" and not is_shared(card):
+        return [EXCLUSIVE_WARNING]
+    return []
+
+
+class CardSender:
+    """Sends cards with one Lark client and stores them in one store."""
+
+    def __init__(self, client: LarkClient, store: Store) -> None:
+        self._client = client
+        self._store = store
+
+    def send(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None) -> Sent:
+        """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type) or LarkError."""
+        warnings = self._check(receive_id_type, card)
+        message_id = self._client.send_card(receive_id_type, receive_id, card, uuid=uuid)
+        version = self._store.put_card_blocking(message_id, _dumps(card), "send")
+        return Sent(message_id, version, warnings)
+
+    async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None
+                         ) -> Sent:
+        """`send` for the event loop: the Lark call runs on a thread."""
+        warnings = self._check(receive_id_type, card)
+        message_id = await asyncio.to_thread(self._client.send_card, receive_id_type, receive_id, card, uuid=uuid)
+        version = await self._store.put_card(message_id, _dumps(card), "send")
+        return Sent(message_id, version, warnings)
+
+    @staticmethod
+    def _check(receive_id_type: str, card: dict) -> list[str]:
+        if receive_id_type not in RECEIVE_ID_TYPES:
+            raise ValueError(f"receive_id_type must be one of {', '.join(RECEIVE_ID_TYPES)}, not {receive_id_type!r}")
+        validate_card(card)
+        warnings = card_warnings(card)
+        for warning in warnings:
+            log.warning("sending a card: %s", warning)
+        return warnings
+
+
+def _dumps(card: dict) -> str:
+    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,145 @@
+"""Sending cards: the CLI, the HTTP API and plugins all send through Lark and store what they sent."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from cardbot.testing import FakeLarkPlatform
+from cardbot.testing.server import server_environment
+from conftest import BOT_COMMAND, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
+
+APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
+CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.echo_sync]\nenabled = true\nmodule = "cardbot_testplugins.echo_sync"\n'
+
+
+@pytest.fixture
+def lark():
+    with FakeLarkPlatform(app_id="cli_test", app_secret="secret") as platform:
+        yield platform
+
+
+def send(tmp_path, lark, *args, stdin=None):
+    (tmp_path / "plugins.toml").write_text(CONFIG)
+    env = server_environment({**SECRETS, **APP, "LARK_API_BASE": lark.base_url}, (TEST_PLUGINS,))
+    return subprocess.run([*BOT_COMMAND, "send", *args, "--config", str(tmp_path / "plugins.toml")], cwd=tmp_path,
+                          env=env, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def show(tmp_path, message_id):
+    env = server_environment(SECRETS)
+    result = subprocess.run([*BOT_COMMAND, "card", "show", message_id, "--history", "--config",
+                             str(tmp_path / "plugins.toml")], env=env, capture_output=True, text=True, timeout=60)
+    return json.loads(result.stdout)
+
+
+def test_send_prints_the_message_id_and_stores_the_card_as_version_1(tmp_path, lark):
+    card = button_card("echo_sync")
+    (tmp_path / "card.json").write_text(json.dumps(card))
+
+    result = send(tmp_path, lark, "--chat-id", "oc_team", "card.json")
+
+    assert result.returncode == 0, result.stderr
+    message_id = result.stdout.strip()
+    assert message_id.startswith("om_") and result.stdout == message_id + "\n"
+    assert lark.messages[message_id]["card"] == card
+    assert lark.messages[message_id]["receive_id"] == "oc_team"
+    shown = show(tmp_path, message_id)
+    assert (shown["version"], shown["card"]) == (1, card)
+    assert shown["history"][0]["made_by"] == "send"
+    assert "warning" not in result.stderr  # the card is shared
+
+
+def test_send_warns_that_a_json_1_card_without_update_multi_is_exclusive(tmp_path, lark):
+    result = send(tmp_path, lark, "--open-id", "ou_someone", "-", stdin=json.dumps(button_card("x", shared=False)))
+    assert result.returncode == 0
+    assert "exclusive" in result.stderr and "update_multi" in result.stderr
+
+
+def test_send_failure_names_lark_code_and_stores_nothing(tmp_path, lark):
+    lark.fail_next("send", code=230013, msg="Bot has NO availability to this user.")
+    result = send(tmp_path, lark, "--email", "x@example.com", "-", stdin=json.dumps(button_card("x")))
+    assert result.returncode == 1 and result.stdout == ""
+    assert "code 230013" in result.stderr and "NO availability" in result.stderr
+
+
+def test_send_without_app_credentials_says_which_variables_to_set(tmp_path, lark):
+    (tmp_path / "plugins.toml").write_text(CONFIG)
+    result = subprocess.run([*BOT_COMMAND, "send", "--chat-id", "oc_1", "-", "--config", "plugins.toml"], cwd=tmp_path,
+                            env=server_environment({}), input=json.dumps(button_card("x")), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and "LARK_APP_ID" in result.stderr
+
+
+@pytest.fixture
+def api_bot(server_factory, lark):
+    return server_factory(CONFIG, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url,
+                                       "CARDBOT_API_TOKEN": "api-secret"})
+
+
+def post_card(server, body, token="api-secret"):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return server.post("/api/cards", json.dumps(body).encode(), headers)
+
+
+def test_the_api_sends_and_stores_a_card(api_bot, lark):
+    card = button_card("echo_sync")
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": card})
+    assert response.status_code == 200, response.text
+    message_id = response.json()["message_id"]
+    assert response.json()["version"] == 1 and response.json()["warnings"] == []
+    assert lark.messages[message_id]["card"] == card
+    assert show_card(api_bot, message_id)["card"] == card
+
+
+@pytest.mark.parametrize("token, status", [(None, 401), ("wrong", 401)])
+def test_the_api_requires_the_bearer_token(api_bot, lark, token, status):
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {}}, token=token)
+    assert response.status_code == status and "Bearer" in response.json()["error"]
+    assert not lark.messages
+
+
+@pytest.mark.parametrize("body, reason", [
+    ({"receive_id": "oc_ci", "card": {}}, "receive_id_type must be one of"),
+    ({"receive_id_type": "chat_id", "card": {}}, "receive_id must be a non-empty string"),
+    ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": "{}"}, "card must be a JSON object"),
+    ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {"schema": "2.0", "body": {"elements": [
+        {"tag": "action", "actions": []}]}}}, "not a valid card"),
+    ([1, 2], "send a JSON object"),
+])
+def test_the_api_refuses_bad_bodies_with_400(api_bot, lark, body, reason):
+    response = post_card(api_bot, body)
+    assert response.status_code == 400 and reason in response.json()["error"]
+    assert not lark.messages
+
+
+def test_the_api_reports_a_lark_failure_as_502(api_bot, lark):
+    lark.fail_next("send", code=230002, msg="The bot is not in the chat.")
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_x", "card": button_card("x")})
+    assert response.status_code == 502
+    assert response.json()["lark_code"] == 230002 and "not in the chat" in response.json()["error"]
+
+
+def test_the_api_is_off_without_a_token(server_factory, lark):
+    server = server_factory(CONFIG, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+    response = post_card(server, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {}})
+    assert response.status_code == 404 and "CARDBOT_API_TOKEN" in response.json()["error"]
+
+
+def test_a_plugin_sends_a_follow_up_card_that_is_stored_and_clickable(server_factory, lark, kit):
+    config = CONFIG + '[plugins.followup]\nenabled = true\nmodule = "cardbot_testplugins.followup"\n'
+    server = server_factory(config, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+    message_id = new_message_id()
+    put_card(server, message_id, button_card("followup"))
+    body, headers = kit.card_action_trigger(message_id=message_id, chat_id="oc_room",
+                                            value={"button_type": "followup", "button_id": "b1"})
+    toast = server.post("/lark/callback", body, headers).json()["toast"]["content"]
+    follow_up = toast.removeprefix("sent ")
+    assert lark.messages[follow_up]["receive_id"] == "oc_room"
+    body, headers = kit.card_action_trigger(message_id=follow_up, value={"button_type": "echo_sync", "button_id": "next"})
+    assert server.post("/lark/callback", body, headers).json()["card"]["data"]
+    assert show_card(server, follow_up)["version"] == 2
