@@ -8,6 +8,7 @@ import functools
 from ..config import load_config
 from ..logs import configure_logging
 from ..registry import load_plugins
+from ..store.schema import open_database
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
     load_plugins(config)  # fail fast, once, with a clear message
+    open_database(config.bot.database).conn.close()  # WAL and tables, once, before workers share the file
     workers = args.workers or config.bot.workers
     if workers < 1:
         raise SystemExit("error: --workers must be at least 1")

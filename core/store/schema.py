@@ -31,7 +31,13 @@ def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "
         conn = connect(path, busy_timeout=busy_timeout, synchronous=synchronous)
         db = sqlite_utils.Database(conn, execute_plugins=False)
         db.enable_wal()
-        _create_tables(db)
+        conn.execute("BEGIN IMMEDIATE")  # workers starting together take turns (busy_timeout) to create tables
+        try:
+            _create_tables(db)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
     except sqlite3.DatabaseError as error:
         raise ConfigError(f"cannot open the database {path}: {error}") from None
     return db

@@ -1,0 +1,68 @@
+"""vote: a real poll on any stored card. Buttons carrying `{"button_type": "vote", "option": KEY}` are votes.
+
+    [plugins.vote]
+    enabled = true
+    show_voters = false        # true: list who voted for what under the buttons (at most max_voters_shown each)
+    max_voters_shown = 20
+
+One person (open_id) has one vote per card: another option moves it, the same option again changes
+nothing. Each vote button reads "Label (N)". Voters live in the plugin's card state, never in the
+card, so a 2,000-person poll stays far below Lark's 30 KB card limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from cardbot import Action, ActionFailed, ConfigError, Patch, State, hookimpl
+
+from .render import render_votes
+
+BUTTON_TYPE = "vote"
+SETTINGS = {"show_voters": bool, "max_voters_shown": int}
+
+
+@hookimpl
+def cardbot_claims() -> list[str]:
+    return [BUTTON_TYPE]
+
+
+@hookimpl
+def cardbot_check_config(config: Mapping[str, Any]) -> None:
+    for key, value in config.items():
+        expected = SETTINGS.get(key)
+        if expected is None:
+            raise ConfigError(f"unknown setting {key!r}; vote takes {', '.join(SETTINGS)}")
+        if not isinstance(value, expected) or expected is int and (isinstance(value, bool) or value < 0):
+            raise ConfigError(f"{key} must be {'true or false' if expected is bool else 'a whole number'}")
+
+
+@hookimpl
+async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State) -> Patch:
+    option = action.value.get("option")
+    if not isinstance(option, str) or not option:
+        raise ActionFailed("This vote button has no option")
+    voter = f"voter:{action.operator.open_id}"
+    previous = state.card.get(voter)
+    if previous == option:
+        return Patch.toast("info", "You already voted for this option",
+                           {"zh_cn": "你已经投过这个选项", "en_us": "You already voted for this option"})
+    counts: dict[str, int] = state.card.get("counts", {})
+    if previous is not None:
+        counts[previous] = max(0, counts.get(previous, 0) - 1)
+    counts[option] = counts.get(option, 0) + 1
+    state.card.set(voter, option)
+    state.card.set("counts", counts)
+    voters = _voters(state) if config.get("show_voters") else None
+    patch = render_votes(card, counts, first_vote=not state.card.get("rendered", False), voters=voters,
+                         max_voters_shown=config.get("max_voters_shown", 20))
+    state.card.set("rendered", True)
+    return patch.toast("success", "Vote counted", {"zh_cn": "投票成功", "en_us": "Vote counted"})
+
+
+def _voters(state: State) -> dict[str, list[str]]:
+    """option → voters' open_ids, this click's vote included."""
+    by_option: dict[str, list[str]] = {}
+    for key, chosen in state.card.items("voter:"):
+        by_option.setdefault(chosen, []).append(key.removeprefix("voter:"))
+    return by_option

@@ -1,0 +1,79 @@
+"""Many clicks at once, across worker processes: no lost update, each business step exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from conftest import new_message_id, plugin_state, put_card, show_card, start_server
+from test_vote import poll_card, texts
+
+VOTERS = 60
+COPIES = 30
+
+
+@pytest.fixture(scope="module")
+def workers_bot(tmp_path_factory):
+    config = ('[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
+              '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n')
+    server = start_server(tmp_path_factory.mktemp("workers"), config, workers=2)
+    yield server
+    server.stop()
+
+
+def post_all(server, requests_to_send):
+    """POST every (body, headers) at once, each on its own connection; returns the responses in order."""
+    def post(request):
+        body, headers = request
+        return requests.post(server.base_url + "/lark/callback", data=body, headers=headers, timeout=30)
+
+    with ThreadPoolExecutor(len(requests_to_send)) as pool:
+        return list(pool.map(post, requests_to_send))
+
+
+def worker_pids(server, message_id):
+    conn = sqlite3.connect(server.directory / "cardbot.db")
+    holders = conn.execute("SELECT holder FROM deliveries WHERE message_id = ?", (message_id,)).fetchall()
+    conn.close()
+    return {holder.split(":")[1] for (holder,) in holders}
+
+
+def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit):
+    message_id = new_message_id()
+    put_card(workers_bot, message_id, poll_card(("a", "b", "c")))
+    votes = {f"ou_voter{n:02d}": "abc"[n % 3] for n in range(VOTERS)}
+
+    responses = post_all(workers_bot, [
+        kit.card_action_trigger(message_id=message_id, open_id=person, value={"button_type": "vote", "option": option})
+        for person, option in votes.items()
+    ])
+
+    assert [response.status_code for response in responses] == [200] * VOTERS
+    shown = show_card(workers_bot, message_id, history=True)
+    assert texts(shown["card"]) == ["A (20)", "B (20)", "C (20)"]
+    assert shown["version"] == VOTERS + 1
+    assert [entry["version"] for entry in shown["history"]] == list(range(1, VOTERS + 2))
+    assert sorted(entry["operator"] for entry in shown["history"][1:]) == sorted(votes)
+    assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": 20, "b": 20, "c": 20}
+    assert len(worker_pids(workers_bot, message_id)) == 2  # both worker processes took votes
+
+
+def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit):
+    message_id = new_message_id()
+    put_card(workers_bot, message_id, {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
+        {"tag": "button", "text": {"tag": "plain_text", "content": "+1"},
+         "value": {"button_type": "count", "button_id": "b1"}}]}]})
+    delivery = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"})
+
+    responses = post_all(workers_bot, [delivery] * COPIES)
+
+    assert [response.status_code for response in responses] == [200] * COPIES
+    toasts = {response.json()["toast"]["content"] for response in responses}
+    assert toasts == {"count 1"}
+    cards = [response.json()["card"]["data"] for response in responses]
+    assert all(card == cards[0] for card in cards)
+    assert show_card(workers_bot, message_id)["version"] == 2
+    assert plugin_state(workers_bot, "counter", message_id)["count"] == 1
