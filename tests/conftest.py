@@ -21,6 +21,7 @@ VERIFICATION_TOKEN = "test-verification-token"
 ENCRYPT_KEY = "test-encrypt-key"
 SECRETS = {"LARK_VERIFICATION_TOKEN": VERIFICATION_TOKEN, "LARK_ENCRYPT_KEY": ENCRYPT_KEY}
 BOT_COMMAND = [sys.executable, str(BOT_PY)]
+FIGURES = pytest.StashKey[dict]()
 
 SEED_BUTTON = {"button_type": "public_publish", "button_id": "1626958617426"}
 SEED_CARD: dict[str, Any] = {
@@ -171,3 +172,27 @@ def plugin_state(server: BotServer, plugin: str, message_id: str) -> dict[str, A
     finally:
         conn.close()
     return {key: json.loads(value) for key, value in rows}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true",
+                     help="run the reliability tests longer (more crash rounds, fuzz cases, clickers)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[FIGURES] = {}
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """Print the figures the reliability tests measured (docs/reliability.md quotes them)."""
+    figures = config.stash.get(FIGURES, {})
+    if figures:
+        terminalreporter.section("reliability figures")
+        for name, values in figures.items():
+            terminalreporter.write_line(f"{name}: " + ", ".join(f"{key}={value}" for key, value in values.items()))
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> dict[str, dict[str, Any]]:
+    """Where a reliability test records what it measured, printed at the end of the run."""
+    return request.config.stash[FIGURES]

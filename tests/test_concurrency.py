@@ -41,7 +41,7 @@ def worker_pids(server, message_id):
     return {holder.split(":")[1] for (holder,) in holders}
 
 
-def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit):
+def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit, figures):
     message_id = new_message_id()
     put_card(workers_bot, message_id, poll_card(("a", "b", "c")))
     votes = {f"ou_voter{n:02d}": "abc"[n % 3] for n in range(VOTERS)}
@@ -58,10 +58,14 @@ def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(wor
     assert [entry["version"] for entry in shown["history"]] == list(range(1, VOTERS + 2))
     assert sorted(entry["operator"] for entry in shown["history"][1:]) == sorted(votes)
     assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": 20, "b": 20, "c": 20}
-    assert len(worker_pids(workers_bot, message_id)) == 2  # both worker processes took votes
+    pids = worker_pids(workers_bot, message_id)
+    assert len(pids) == 2  # both worker processes took votes
+    figures["concurrent voters"] = {"workers": 2, "voters_at_once": VOTERS, "answers_200": len(responses),
+                                    "new_versions": shown["version"] - 1, "workers_that_served": len(pids),
+                                    "final_counts": texts(shown["card"])}
 
 
-def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit):
+def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit, figures):
     message_id = new_message_id()
     put_card(workers_bot, message_id, {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
         {"tag": "button", "text": {"tag": "plain_text", "content": "+1"},
@@ -77,3 +81,7 @@ def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_b
     assert all(card == cards[0] for card in cards)
     assert show_card(workers_bot, message_id)["version"] == 2
     assert plugin_state(workers_bot, "counter", message_id)["count"] == 1
+    figures["duplicate deliveries"] = {"workers": 2, "copies_at_once": COPIES,
+                                       "answers_200": sum(r.status_code == 200 for r in responses),
+                                       "plugin_runs": plugin_state(workers_bot, "counter", message_id)["count"],
+                                       "new_versions": show_card(workers_bot, message_id)["version"] - 1}

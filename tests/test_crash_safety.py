@@ -1,0 +1,105 @@
+"""kill -9 of every bot process during a stream of votes: nothing answered is lost, nothing needs repair."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import new_message_id, plugin_state, put_card, show_card
+from test_vote import poll_card, texts
+
+CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
+STREAMS = 8
+
+
+def crash_rounds(config) -> int:
+    return 10 if config.getoption("--soak") else 2
+
+
+class VoteStream:
+    """Threads that each keep voting as new people until stopped; remembers how each vote was answered."""
+
+    def __init__(self, server, kit, message_id):
+        self.server, self.kit, self.message_id = server, kit, message_id
+        self.answered: dict[str, str] = {}  # voter -> option, for votes answered with their result
+        self.unanswered: set[str] = set()
+        self._people = itertools.count()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(STREAMS)]
+
+    def _run(self):
+        session = requests.Session()
+        while not self._stop.is_set():
+            with self._lock:
+                voter = f"ou_{self.message_id}_{next(self._people)}"
+            option = "abc"[hash(voter) % 3]
+            body, headers = self.kit.card_action_trigger(message_id=self.message_id, open_id=voter,
+                                                         value={"button_type": "vote", "option": option})
+            try:
+                response = session.post(self.server.base_url + "/lark/callback", data=body, headers=headers,
+                                        timeout=10)
+                result = response.status_code == 200 and "card" in response.json()
+            except requests.RequestException:
+                result = False
+            with self._lock:
+                (self.answered.__setitem__(voter, option) if result else self.unanswered.add(voter))
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+
+
+def test_kill_9_under_load_loses_no_answered_vote(server_factory, kit, request, figures):
+    server = server_factory(CONFIG, workers=2)
+    message_id = new_message_id()
+    put_card(server, message_id, poll_card(("a", "b", "c")))
+    answered: dict[str, str] = {}
+    unanswered: set[str] = set()
+    rounds = crash_rounds(request.config)
+
+    for _ in range(rounds):
+        with VoteStream(server, kit, message_id) as stream:
+            deadline = time.monotonic() + 20
+            while len(stream.answered) < 40 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.kill()  # SIGKILL to the whole process group, mid-stream
+        assert stream.answered, "no vote was answered before the kill"
+        answered.update(stream.answered)
+        unanswered |= stream.unanswered
+
+        server.start()  # no manual repair
+        conn = sqlite3.connect(server.directory / "cardbot.db")
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        conn.close()
+        state = plugin_state(server, "vote", message_id)
+        lost = [voter for voter, option in answered.items() if state.get(f"voter:{voter}") != option]
+        assert not lost
+        shown = show_card(server, message_id, history=True)
+        voters = {key.removeprefix("voter:"): value for key, value in state.items() if key.startswith("voter:")}
+        counts = {option: sum(1 for chosen in voters.values() if chosen == option) for option in "abc"}
+        assert {o: n for o, n in state["counts"].items() if n} == {o: n for o, n in counts.items() if n}
+        assert texts(shown["card"]) == [f"{option.upper()} ({counts[option]})" for option in "abc"]
+        assert shown["version"] == 1 + len(voters)  # exactly one version per committed vote
+        assert {entry["operator"] for entry in shown["history"][1:]} == set(voters)
+        assert not [click for click in shown["clicks"] if click["status"] == "running"]
+
+    figures["crash"] = {"workers": 2, "rounds": rounds, "client_threads": STREAMS,
+                        "votes_answered": len(answered), "votes_without_answer": len(unanswered),
+                        "votes_committed": len(voters), "interrupted_recorded":
+                            sum(1 for click in shown["clicks"] if click["status"] == "interrupted"),
+                        "answered_votes_lost": len(lost)}
+    body, headers = kit.card_action_trigger(message_id=message_id, open_id="ou_after_the_crashes",
+                                            value={"button_type": "vote", "option": "a"})
+    assert server.post("/lark/callback", body, headers).json()["toast"]["content"] == "Vote counted"
