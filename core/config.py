@@ -50,8 +50,18 @@ class BotSettings:
     """The toast of a click answered before its plugin finished (default: a Chinese/English "processing")."""
     shutdown_grace: float = 10.0
     """On stop, how long a worker waits for clicks still finishing in the background."""
+    dedupe_retention_hours: float = 24.0
+    """Keep each delivery record this long: a redelivery within it is recognised and runs nothing."""
+    history_retention_days: float = 90.0
+    """Keep old card versions in the history this long (0 keeps them forever); the current one is always kept."""
     access_log: bool = False
     log_level: str = "INFO"
+
+    @property
+    def retention(self) -> tuple[float, float | None]:
+        """(seconds to keep delivery records, seconds to keep old history or None for ever)."""
+        history = self.history_retention_days * 86400 or None
+        return self.dedupe_retention_hours * 3600, history
 
 
 _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
@@ -69,6 +79,8 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "plugin_threads": (int,),
     "processing_toast": (str,),
     "shutdown_grace": (int, float),
+    "dedupe_retention_hours": (int, float),
+    "history_retention_days": (int, float),
     "access_log": (bool,),
     "log_level": (str,),
 }
@@ -195,7 +207,7 @@ def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
 
 def _check_bot(settings: BotSettings, path: Path) -> None:
     positive = ("deadline", "hard_limit", "max_body_bytes", "busy_timeout", "workers", "plugin_threads",
-                "shutdown_grace")
+                "shutdown_grace", "dedupe_retention_hours")
     for key in positive:
         if getattr(settings, key) <= 0:
             raise ConfigError(f"{path}: [bot] {key} must be greater than 0")
@@ -203,6 +215,8 @@ def _check_bot(settings: BotSettings, path: Path) -> None:
         raise ConfigError(f"{path}: [bot] deadline must be under 3 seconds (Lark's limit); 2.5 is the default")
     if settings.hard_limit < settings.deadline:
         raise ConfigError(f"{path}: [bot] hard_limit must not be shorter than deadline")
+    if settings.history_retention_days < 0:
+        raise ConfigError(f"{path}: [bot] history_retention_days must be 0 (keep forever) or more")
     if settings.timestamp_tolerance < 0:
         raise ConfigError(f"{path}: [bot] timestamp_tolerance must be 0 (off) or more")
     if not 0 < settings.port < 65536:

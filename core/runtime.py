@@ -23,6 +23,8 @@ from .sending import CardSender
 from .store import Store
 
 log = logging.getLogger("cardbot")
+PRUNE_EVERY = 3600.0
+"""Seconds between prunes of expired records (also once at start)."""
 
 
 class Runtime:
@@ -43,6 +45,7 @@ class Runtime:
         self.clicks = ClickPipeline(host, self.runner, store, config.bot,
                                     toasts.processing(config.bot.processing_toast), self.bot)
         self._background: set[asyncio.Task] = set()
+        self._maintenance: asyncio.Task | None = None
 
     @classmethod
     async def start(cls, config: Config, secrets: LarkSecrets | None = None) -> Runtime:
@@ -56,6 +59,7 @@ class Runtime:
         if interrupted:
             log.warning("%d click(s) were interrupted by a stop or crash before their plugin finished: %s",
                         len(interrupted), ", ".join(interrupted))
+        runtime._maintenance = asyncio.create_task(runtime._prune_periodically())
         for plugin in host.plugins.values():
             try:
                 await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config, bot=runtime.bot)
@@ -91,8 +95,22 @@ class Runtime:
         except Exception:  # noqa: BLE001 - a background failure is logged, never lost silently
             log.exception("late click on %s failed inside cardbot", action.message_id)
 
+    async def _prune_periodically(self) -> None:
+        """Delete expired delivery records and history now and every PRUNE_EVERY seconds."""
+        dedupe_seconds, history_seconds = self.config.bot.retention
+        while True:
+            try:
+                deleted = await self.store.prune(dedupe_seconds, history_seconds)
+                if any(deleted.values()):
+                    log.info("pruned expired records: %s", deleted)
+            except Exception:  # noqa: BLE001 - retried at the next interval
+                log.exception("pruning expired records failed")
+            await asyncio.sleep(min(PRUNE_EVERY, dedupe_seconds))
+
     async def stop(self) -> None:
         """Wait briefly for clicks finishing in the background, run shutdown hooks, close the database."""
+        if self._maintenance is not None:
+            self._maintenance.cancel()
         grace = self.config.bot.shutdown_grace
         if self._background:
             log.info("waiting up to %.0f s for %d click(s) still running", grace, len(self._background))

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import sqlite3
 
-from . import cards, clicks
+from . import cards, clicks, retention
 from .clicks import CardChange, Claim, Delivery, StoredCard
 from .reads import ReadConnections
 from .schema import open_database
@@ -80,6 +80,16 @@ class Store:
         """Record a push of `version` to Lark and whether Lark accepted it."""
         await self._writer.write(cards.record_push, message_id, version, delivery_id, method, accepted, detail,
                                  time.time())
+
+    async def prune(self, dedupe_seconds: float, history_seconds: float | None) -> dict[str, int]:
+        """Delete expired delivery records, history and leases, batch by batch; returns rows deleted per table."""
+        total: dict[str, int] = {}
+        while True:
+            deleted = await self._writer.write(retention.prune_batch, time.time(), dedupe_seconds, history_seconds)
+            for table, count in deleted.items():
+                total[table] = total.get(table, 0) + count
+            if not any(deleted.values()):
+                return total
 
     # -- reads (any thread) -----------------------------------------------------------------------
 

@@ -1,0 +1,37 @@
+"""Forget what no longer matters: old delivery records, old history versions, expired leases.
+
+Deletes go in small batches (one short transaction each), so clicks never wait long behind a prune.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+BATCH = 2000
+
+_STATEMENTS = {
+    "deliveries": "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries "
+                  "WHERE created_at < :dedupe_before AND status != 'running' LIMIT :batch)",
+    "history": "DELETE FROM history WHERE rowid IN (SELECT h.rowid FROM history h JOIN cards c USING (message_id) "
+               "WHERE h.created_at < :history_before AND h.version < c.version LIMIT :batch)",
+    "pushes": "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes "
+              "WHERE created_at < :history_before LIMIT :batch)",
+    "card_leases": "DELETE FROM card_leases WHERE rowid IN (SELECT rowid FROM card_leases "
+                   "WHERE expires_at < :now LIMIT :batch)",
+}
+
+
+def prune_batch(conn: sqlite3.Connection, now: float, dedupe_seconds: float, history_seconds: float | None
+                ) -> dict[str, int]:
+    """Delete at most one batch per table; returns rows deleted per table (all zero: nothing left to do).
+
+    Delivery records of running clicks are kept whatever their age; a card's current version is never
+    removed from its history. `history_seconds` None keeps history forever.
+    """
+    parameters = {
+        "now": now,
+        "dedupe_before": now - dedupe_seconds,
+        "history_before": now - history_seconds if history_seconds else float("-inf"),
+        "batch": BATCH,
+    }
+    return {table: conn.execute(statement, parameters).rowcount for table, statement in _STATEMENTS.items()}

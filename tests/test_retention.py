@@ -1,0 +1,81 @@
+"""Delivery records and old history are pruned after their retention; nothing current is ever pruned."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from cardbot.store.retention import prune_batch
+from cardbot.store.schema import open_database
+from conftest import button_card, new_message_id, put_card, show_card
+
+
+COUNTER = '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n'
+SHORT_RETENTION = "dedupe_retention_hours = 0.0002\nhistory_retention_days = 0.00001\n"  # 0.72 s and 0.86 s
+
+
+def click_twice(server, kit, message_id):
+    put_card(server, message_id, button_card("count"))
+    for _ in range(2):
+        body, headers = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"})
+        assert server.post("/lark/callback", body, headers).status_code == 200
+
+
+def test_a_running_bot_prunes_expired_records_on_its_own(server_factory, kit):
+    server = server_factory('[bot]\ndatabase = "cardbot.db"\n' + SHORT_RETENTION + COUNTER)
+    message_id = new_message_id()
+    click_twice(server, kit, message_id)
+    card = show_card(server, message_id)["card"]
+    deadline = time.monotonic() + 15
+    while True:
+        shown = show_card(server, message_id, history=True)
+        if [entry["version"] for entry in shown["history"]] == [3] and not shown["clicks"]:
+            break
+        assert time.monotonic() < deadline, shown
+        time.sleep(0.2)
+    assert shown["card"] == card and shown["version"] == 3
+
+
+def test_prune_command_forgets_old_deliveries_and_history_but_keeps_the_current_card(server_factory, kit):
+    server = server_factory('[bot]\ndatabase = "cardbot.db"\n' + COUNTER)
+    message_id = new_message_id()
+    click_twice(server, kit, message_id)
+    before = show_card(server, message_id, history=True)
+    assert [entry["version"] for entry in before["history"]] == [1, 2, 3] and len(before["clicks"]) == 2
+    server.stop()
+    server.config_path.write_text('[bot]\ndatabase = "cardbot.db"\n' + SHORT_RETENTION + COUNTER)
+    time.sleep(1.0)
+
+    result = server.cli("prune")
+
+    assert result.returncode == 0, result.stderr
+    deleted = json.loads(result.stdout)["deleted"]
+    assert (deleted["deliveries"], deleted["history"]) == (2, 2)
+    after = show_card(server, message_id, history=True)
+    assert after["card"] == before["card"] and after["version"] == 3
+    assert [entry["version"] for entry in after["history"]] == [3] and after["clicks"] == []
+
+
+def test_a_running_click_is_never_pruned_however_old(tmp_path):
+    db = open_database(tmp_path / "cardbot.db")
+    conn: sqlite3.Connection = db.conn
+    old = time.time() - 10 * 86400
+    conn.execute("INSERT INTO deliveries (delivery_id, message_id, status, created_at) VALUES "
+                 "('done', 'om_1', 'done', ?), ('busy', 'om_1', 'running', ?)", (old, old))
+    deleted = prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=None)
+    assert deleted["deliveries"] == 1
+    assert [row[0] for row in conn.execute("SELECT delivery_id FROM deliveries")] == ["busy"]
+
+
+def test_history_is_kept_forever_when_retention_is_zero(tmp_path):
+    db = open_database(tmp_path / "cardbot.db")
+    conn = db.conn
+    old = time.time() - 1000 * 86400
+    conn.execute("INSERT INTO cards (message_id, card, version, created_at, updated_at) VALUES ('om_1', '{}', 2, ?, ?)",
+                 (old, old))
+    conn.execute("INSERT INTO history (message_id, version, made_by, created_at) VALUES ('om_1', 1, 'put', ?), "
+                 "('om_1', 2, 'plugin', ?)", (old, old))
+    assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=None)["history"] == 0
+    assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=86400)["history"] == 1
+    assert [row[0] for row in conn.execute("SELECT version FROM history")] == [2]
