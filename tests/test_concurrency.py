@@ -11,8 +11,18 @@ import requests
 from conftest import new_message_id, plugin_state, put_card, show_card, start_server
 from test_vote import poll_card, texts
 
-VOTERS = 60
-COPIES = 30
+
+
+@pytest.fixture
+def voters(request) -> int:
+    """People voting at once: 60, or 600 with --soak."""
+    return 600 if request.config.getoption("--soak") else 60
+
+
+@pytest.fixture
+def copies(request) -> int:
+    """Copies of one delivery sent at once: 30, or 200 with --soak."""
+    return 200 if request.config.getoption("--soak") else 30
 
 
 @pytest.fixture(scope="module")
@@ -41,47 +51,48 @@ def worker_pids(server, message_id):
     return {holder.split(":")[1] for (holder,) in holders}
 
 
-def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit, figures):
+def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit, figures, voters):
     message_id = new_message_id()
     put_card(workers_bot, message_id, poll_card(("a", "b", "c")))
-    votes = {f"ou_voter{n:02d}": "abc"[n % 3] for n in range(VOTERS)}
+    votes = {f"ou_voter{n:03d}": "abc"[n % 3] for n in range(voters)}
 
     responses = post_all(workers_bot, [
         kit.card_action_trigger(message_id=message_id, open_id=person, value={"button_type": "vote", "option": option})
         for person, option in votes.items()
     ])
 
-    assert [response.status_code for response in responses] == [200] * VOTERS
+    assert [response.status_code for response in responses] == [200] * voters
     shown = show_card(workers_bot, message_id, history=True)
-    assert texts(shown["card"]) == ["A (20)", "B (20)", "C (20)"]
-    assert shown["version"] == VOTERS + 1
-    assert [entry["version"] for entry in shown["history"]] == list(range(1, VOTERS + 2))
+    third = voters // 3
+    assert texts(shown["card"]) == [f"A ({third})", f"B ({third})", f"C ({third})"]
+    assert shown["version"] == voters + 1
+    assert [entry["version"] for entry in shown["history"]] == list(range(1, voters + 2))
     assert sorted(entry["operator"] for entry in shown["history"][1:]) == sorted(votes)
-    assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": 20, "b": 20, "c": 20}
+    assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": third, "b": third, "c": third}
     pids = worker_pids(workers_bot, message_id)
     assert len(pids) == 2  # both worker processes took votes
-    figures["concurrent voters"] = {"workers": 2, "voters_at_once": VOTERS, "answers_200": len(responses),
+    figures["concurrent voters"] = {"workers": 2, "voters_at_once": voters, "answers_200": len(responses),
                                     "new_versions": shown["version"] - 1, "workers_that_served": len(pids),
                                     "final_counts": texts(shown["card"])}
 
 
-def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit, figures):
+def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit, figures, copies):
     message_id = new_message_id()
     put_card(workers_bot, message_id, {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
         {"tag": "button", "text": {"tag": "plain_text", "content": "+1"},
          "value": {"button_type": "count", "button_id": "b1"}}]}]})
     delivery = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"})
 
-    responses = post_all(workers_bot, [delivery] * COPIES)
+    responses = post_all(workers_bot, [delivery] * copies)
 
-    assert [response.status_code for response in responses] == [200] * COPIES
+    assert [response.status_code for response in responses] == [200] * copies
     toasts = {response.json()["toast"]["content"] for response in responses}
     assert toasts == {"count 1"}
     cards = [response.json()["card"]["data"] for response in responses]
     assert all(card == cards[0] for card in cards)
     assert show_card(workers_bot, message_id)["version"] == 2
     assert plugin_state(workers_bot, "counter", message_id)["count"] == 1
-    figures["duplicate deliveries"] = {"workers": 2, "copies_at_once": COPIES,
+    figures["duplicate deliveries"] = {"workers": 2, "copies_at_once": copies,
                                        "answers_200": sum(r.status_code == 200 for r in responses),
                                        "plugin_runs": plugin_state(workers_bot, "counter", message_id)["count"],
                                        "new_versions": show_card(workers_bot, message_id)["version"] - 1}
