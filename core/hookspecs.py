@@ -14,12 +14,12 @@ A plugin is a module (or object) with functions named after these hooks and mark
 
 An implementation may accept any subset of a hook's arguments, in any order. Hooks marked
 "may be async" accept `async def` implementations; plain ones run on a worker thread, so blocking
-calls (requests, sqlite) never stall the server. docs/hooks.md has a page per hook.
+calls (requests, sqlite) never stall the server. docs/hooks/ has a page per hook.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pluggy
 
@@ -35,8 +35,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def cardbot_claims() -> Iterable[str]:
-    """Return the button_types this plugin handles; called once at start-up.
+def cardbot_claims() -> list[str]:
+    """Return the button_types this plugin handles; called once at start-up (a plain function, not async).
 
     A click is routed by the `button_type` in the clicked component's value. Two enabled plugins
     claiming one button_type stop start-up, unless `[owners]` in plugins.toml names the owner.
@@ -50,6 +50,8 @@ def cardbot_claims() -> Iterable[str]:
 @hookspec
 def cardbot_check_config(config: Mapping[str, Any]) -> None:
     """Check this plugin's `[plugins.NAME]` table at start-up; raise ConfigError (or ValueError) to stop.
+
+    A plain function, not async: it runs once while plugins load, before the server starts.
 
     `config` is the table without `enabled` and `module`, read-only.
 
@@ -75,7 +77,7 @@ def cardbot_startup(config: Mapping[str, Any], bot: Bot) -> None:
 
 
 @hookspec
-def cardbot_shutdown(config: Mapping[str, Any]) -> None:
+def cardbot_shutdown(config: Mapping[str, Any], bot: Bot) -> None:
     """Release what `cardbot_startup` set up, when a worker stops. May be async; errors are logged.
 
         @hookimpl

@@ -77,7 +77,7 @@ class Runtime:
             return Outcome(toasts.busy())
         except Exception:  # noqa: BLE001 - an authenticated click always gets its 200
             log.exception("click on %s failed inside cardbot", action.message_id)
-            return Outcome(toasts.failed("cardbot"))
+            return Outcome(toasts.internal_error())
 
     def finish_late(self, action: Action, work: asyncio.Task) -> None:
         """After a "processing" answer went out, let `work` finish the click in the background."""
@@ -129,7 +129,10 @@ class Runtime:
 
 
 def warn_about_secrets(secrets: LarkSecrets, dev: bool) -> None:
-    """Log loudly when callbacks cannot be authenticated."""
+    """Log loudly when callbacks cannot be authenticated, or slow results cannot reach Lark."""
+    if not (secrets.app_id and secrets.app_secret):
+        log.warning("LARK_APP_ID / LARK_APP_SECRET are not set: cards cannot be sent, and a click answered "
+                    "\"processing\" cannot have its result pushed to Lark afterwards.")
     if secrets.can_verify_callbacks:
         if dev:
             log.info("--dev has no effect: callback secrets are configured, so every callback is verified")

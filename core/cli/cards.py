@@ -31,7 +31,7 @@ def put(args: argparse.Namespace) -> int:
     """Store the card as the message's next version (1 for a new message); print {message_id, version}."""
     card = read_card_file(args.file)
     config = load_config(args.config)
-    db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout)
+    db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
     with transaction(db.conn) as conn:
         version = put_card(conn, args.message_id, dump_card(card), "put", time.time())
     print(json.dumps({"message_id": args.message_id, "version": version}))

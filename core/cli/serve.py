@@ -14,8 +14,8 @@ from ..store.schema import open_database
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of `serve`; each overrides the `[bot]` table."""
     parser.add_argument("--host", help="address to listen on (default [bot] host, 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default [bot] port, 8000)")
-    parser.add_argument("--workers", type=int, help="worker processes sharing the database (default [bot] workers, 1)")
+    parser.add_argument("--port", type=_port, help="port to listen on (default [bot] port, 8000)")
+    parser.add_argument("--workers", type=_positive, help="worker processes sharing the database (default [bot] workers, 1)")
     parser.add_argument("--dev", action="store_true",
                         help="with no secrets set, accept unsigned callbacks from loopback (never in production)")
     parser.set_defaults(run=run)
@@ -33,13 +33,11 @@ def run(args: argparse.Namespace) -> int:
     load_plugins(config)  # fail fast, once, with a clear message
     open_database(config.bot.database).conn.close()  # WAL and tables, once, before workers share the file
     workers = args.workers or config.bot.workers
-    if workers < 1:
-        raise SystemExit("error: --workers must be at least 1")
     loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev)))
     app = loader.load()
     app.prepare(
         host=args.host or config.bot.host,
-        port=args.port or config.bot.port,
+        port=args.port if args.port is not None else config.bot.port,
         workers=workers,
         single_process=workers == 1,
         access_log=config.bot.access_log,
@@ -50,3 +48,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         Sanic.serve(primary=app, app_loader=loader)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError("must be between 1 and 65535")
+    return value

@@ -35,6 +35,12 @@ def failed(plugin: str, reason: str | None = None) -> Toast:
     return _toast("error", f"The {plugin} plugin failed; the card is unchanged.", f"插件 {plugin} 出错，卡片未改变。")
 
 
+def internal_error() -> Toast:
+    """cardbot itself failed (a bug, logged with its traceback); the card is unchanged."""
+    return _toast("error", "The bot could not process this click; the card is unchanged.",
+                  "机器人无法处理这次点击，卡片未改变。")
+
+
 def busy() -> Toast:
     """The database stayed locked past the wait limit."""
     return _toast("warning", "The bot is busy; please click again.", "机器人繁忙，请重试。")

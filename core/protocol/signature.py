@@ -73,10 +73,14 @@ def verify_signature(
 def request_time(timestamp: str) -> float | None:
     """Epoch seconds named by an `X-Lark-Request-Timestamp`, or None when it is in no known format.
 
+    Digits are epoch seconds (13 digits: milliseconds).
     "CST" is China Standard Time (+08:00), the zone of Lark's servers, not US Central.
     """
     if timestamp.isascii() and timestamp.isdigit():
-        return float(timestamp) if len(timestamp) <= _MAX_TIMESTAMP_DIGITS else float("inf")
+        if len(timestamp) > _MAX_TIMESTAMP_DIGITS:
+            return float("inf")
+        value = float(timestamp)
+        return value / 1000 if len(timestamp) == 13 else value  # 13 digits: milliseconds
     parsed = email.utils.parsedate_tz(timestamp)
     if parsed is None:
         return None

@@ -148,8 +148,17 @@ def _version(source: PluginSource, obj: Any) -> str | None:
     return source.version or getattr(obj, "__version__", None)
 
 
+def _start_up_hook(plugin: LoadedPlugin, name: str) -> HookCall | None:
+    """A hook run while plugins load, before any event loop: it must be a plain function."""
+    hook = plugin.hook(name)
+    if hook is not None and hook.is_async:
+        raise ConfigError(f"plugin {plugin.name!r}: {name} must be a plain function, not async def "
+                          f"(it runs once while plugins load)")
+    return hook
+
+
 def _check_config(plugin: LoadedPlugin) -> None:
-    check = plugin.hook("cardbot_check_config")
+    check = _start_up_hook(plugin, "cardbot_check_config")
     if check is None:
         return
     try:
@@ -161,14 +170,16 @@ def _check_config(plugin: LoadedPlugin) -> None:
 
 
 def _claims(plugin: LoadedPlugin) -> tuple[str, ...]:
-    claims_hook = plugin.hook("cardbot_claims")
+    claims_hook = _start_up_hook(plugin, "cardbot_claims")
     if claims_hook is None:
         return ()
     try:
-        claimed = claims_hook()
+        returned = claims_hook()
+        claimed = [] if returned is None else list(returned)
     except Exception as error:  # noqa: BLE001
-        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims raised {type(error).__name__}: {error}") from None
-    if isinstance(claimed, str) or not all(isinstance(item, str) and item for item in claimed or ()):
+        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims failed ({type(error).__name__}: {error}); "
+                          f"it must return a list of button_type strings") from None
+    if isinstance(returned, str) or not all(isinstance(item, str) and item for item in claimed):
         raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims must return a list of button_type strings, "
-                          f"not {claimed!r}")
-    return tuple(dict.fromkeys(claimed or ()))
+                          f"not {returned!r}")
+    return tuple(dict.fromkeys(claimed))

@@ -20,7 +20,7 @@ class PluginRow:
 
     name: str
     state: str
-    """"on", "off", "error" (enabled but cannot load) or "missing" (named in plugins.toml, found nowhere)."""
+    """"on", "off", "error" (enabled but cannot load, or found nowhere) or "missing" (off, and found nowhere)."""
     source: str
     version: str | None = None
     claims: tuple[str, ...] = ()
@@ -46,7 +46,9 @@ def take_inventory(config: Config) -> Inventory:
         offered = sources.get(name, [])
         source = ", ".join(s.describe() for s in offered) or "not found"
         if not offered:
-            rows[name] = PluginRow(name, "missing", source, problem="no bundled, installed or module plugin has this name")
+            enabled = table is not None and table.enabled
+            rows[name] = PluginRow(name, "error" if enabled else "missing", source,
+                                   problem="no bundled, installed or module plugin has this name")
         elif table is None or not table.enabled:
             rows[name] = PluginRow(name, "off", source, offered[0].version)
         else:

@@ -38,7 +38,7 @@ def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    except sqlite3.DatabaseError as error:
+    except (sqlite3.DatabaseError, OSError) as error:
         raise ConfigError(f"cannot open the database {path}: {error}") from None
     return db
 

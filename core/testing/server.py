@@ -21,7 +21,8 @@ from typing import Any, Sequence
 
 import requests
 
-SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE")
+SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE",
+                    "CARDBOT_API_TOKEN")
 
 
 def free_port() -> int:

@@ -5,12 +5,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sanic import Sanic
 
 from ..config import load_config
+from ..errors import ConfigError
 from ..logs import configure_logging
 from ..runtime import Runtime
 from .api import send_card
@@ -19,6 +22,7 @@ from .errors import install_error_handlers
 from .health import healthz
 
 APP_NAME = "cardbot"
+log = logging.getLogger("cardbot")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,11 @@ def create_app(options: ServeOptions) -> Sanic:
 
     @app.before_server_start
     async def open_runtime(app: Sanic) -> None:
-        app.ctx.runtime = await Runtime.start(config)
+        try:
+            app.ctx.runtime = await Runtime.start(config)
+        except ConfigError as error:  # a plugin's start-up hook failed: one clear line, no traceback
+            log.error("error: %s", error)
+            os._exit(2)
 
     @app.after_server_stop
     async def close_runtime(app: Sanic) -> None:
