@@ -211,3 +211,25 @@ def test_a_click_interrupted_by_a_crash_is_recorded_and_never_rerun(server_facto
     conn = sqlite3.connect(server.directory / "cardbot.db")
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert conn.execute("SELECT count(*) FROM card_leases").fetchone() == (0,)
+
+
+def test_a_plain_plugin_cut_off_at_the_hard_limit_keeps_its_card_until_its_thread_returns(server_factory, kit):
+    config = ('[bot]\ndatabase = "cardbot.db"\ndeadline = 0.5\nhard_limit = 2.5\n'
+              '[plugins.sync_sleep]\nenabled = true\nmodule = "cardbot_testplugins.sync_sleep"\n')
+    server = server_factory(config)
+    message_id = new_message_id()
+    card, value = slow_card("sync_sleep", 3.5)
+    put_card(server, message_id, card)
+
+    post_click(server, kit, message_id, value, open_id="ou_first")  # cut off at 2.5 s, sleeps on until 3.5 s
+    wait_for_click(server, message_id, "timed out")
+    post_click(server, kit, message_id, value, open_id="ou_second")  # must not run beside the first
+    log = server.directory / "markers" / "sync_sleep.log"
+    deadline = time.monotonic() + 20
+    while log.read_text().count("end") < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+    events = [line.split() for line in log.read_text().splitlines()]
+    assert [(kind, who) for kind, who, _ in events] == [
+        ("start", "ou_first"), ("end", "ou_first"), ("start", "ou_second"), ("end", "ou_second")]

@@ -23,12 +23,15 @@ log = logging.getLogger("cardbot.dispatch")
 class PluginFailed(Exception):
     """A plugin's hook failed; `reason` is safe to show the clicker, `detail` goes to the log."""
 
-    def __init__(self, plugin: str, detail: str, reason: str | None = None, *, timed_out: bool = False) -> None:
+    def __init__(self, plugin: str, detail: str, reason: str | None = None, *, timed_out: bool = False,
+                 still_running: asyncio.Future | None = None) -> None:
         super().__init__(detail)
         self.plugin = plugin
         self.detail = detail
         self.reason = reason
         self.timed_out = timed_out
+        self.still_running = still_running
+        """A plain function cut off at the hard limit keeps running on its thread; this settles when it returns."""
 
 
 class PluginRunner:
@@ -45,11 +48,14 @@ class PluginRunner:
         if hook is None:
             return None
         if hook.is_async:
-            work = hook(**kwargs)
+            result = await asyncio.wait_for(hook(**kwargs), timeout)
         else:
-            loop = asyncio.get_running_loop()
-            work = loop.run_in_executor(self._executor(plugin.name), functools.partial(hook, **kwargs))
-        result = await asyncio.wait_for(work, timeout)
+            thread = asyncio.wrap_future(self._executor(plugin.name).submit(functools.partial(hook, **kwargs)))
+            try:
+                result = await asyncio.wait_for(asyncio.shield(thread), timeout)
+            except TimeoutError as error:
+                error.still_running = thread  # a thread cannot be stopped: let the caller wait for it
+                raise
         if inspect.isawaitable(result):  # a plain function may hand back a coroutine
             result = await asyncio.wait_for(result, timeout)
         return result
@@ -60,8 +66,9 @@ class PluginRunner:
             result = await self.call(plugin, "cardbot_action", timeout, **kwargs)
         except ActionFailed as failure:
             raise PluginFailed(plugin.name, f"declined: {failure}", str(failure)) from None
-        except TimeoutError:
-            raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True) from None
+        except TimeoutError as error:
+            raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True,
+                               still_running=getattr(error, "still_running", None)) from None
         except Exception as error:  # noqa: BLE001 - any plugin bug is contained to this click
             log.exception("plugin %r raised in cardbot_action", plugin.name)
             raise PluginFailed(plugin.name, f"raised {type(error).__name__}: {error}") from None

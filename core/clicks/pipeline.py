@@ -15,6 +15,7 @@ import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from typing import Coroutine
 
 from ..action import Action
 from ..bot import Bot
@@ -22,7 +23,8 @@ from ..config import BotSettings
 from ..patches import card_has_value
 from ..registry import LoadedPlugin, PluginHost
 from ..state import State
-from ..store import CardChange, Delivery, Store, StoredCard, VersionConflict
+from ..errors import StoreBusy
+from ..store import CardChange, Claim, Delivery, Store, StoredCard, VersionConflict
 from ..store.clicks import DONE, FAILED, RUNNING, TIMED_OUT
 from ..store.liveness import process_token
 from ..toast import Toast
@@ -76,6 +78,7 @@ class ClickPipeline:
         self._processing_toast = processing_toast
         self._locks = CardLocks()
         self._lease_seconds = settings.hard_limit + LEASE_MARGIN
+        self._background: set[asyncio.Task] = set()
 
     async def handle(self, action: Action, started: float | None = None) -> Outcome:
         """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
@@ -96,18 +99,26 @@ class ClickPipeline:
             )
             if claim.earlier is not None:                                   # 5 dedupe
                 return await self._repeat(click, claim.earlier)
-            if claim.card is None:
-                return await self._finish(click, DONE, toasts.unknown_card(), detail="unknown card")
-            if plugin is None:                                              # 6 route
-                hint_unclaimed(action)
-                return await self._finish(click, DONE, toasts.unclaimed(action.button_type), detail="unclaimed")
-            stored = claim.card if claim.leased else await self._wait_for_lease(click)
-            if stored is None:
-                return await self._finish(click, TIMED_OUT, None, detail="waited past the hard limit for the card")
-            card = json.loads(stored.card_json)
-            if not card_has_value(card, action.value):                      # 7 stale guard
-                return await self._finish(click, DONE, toasts.stale(), card=card, detail="stale")
-            return await self._run_plugin(click, plugin, stored, card)      # 8–10
+            try:
+                return await self._serve(click, plugin, claim)
+            except StoreBusy:
+                self._in_background(self._finish_when_possible(click))
+                raise
+
+    async def _serve(self, click: Click, plugin: LoadedPlugin | None, claim: Claim) -> Outcome:
+        action = click.action
+        if claim.card is None:
+            return await self._finish(click, DONE, toasts.unknown_card(), detail="unknown card")
+        if plugin is None:                                                  # 6 route
+            hint_unclaimed(action)
+            return await self._finish(click, DONE, toasts.unclaimed(action.button_type), detail="unclaimed")
+        stored = claim.card if claim.leased else await self._wait_for_lease(click)
+        if stored is None:
+            return await self._finish(click, TIMED_OUT, None, detail="waited past the hard limit for the card")
+        card = json.loads(stored.card_json)
+        if not card_has_value(card, action.value):                          # 7 stale guard
+            return await self._finish(click, DONE, toasts.stale(), card=card, detail="stale")
+        return await self._run_plugin(click, plugin, stored, card)          # 8–10
 
     async def _run_plugin(self, click: Click, plugin: LoadedPlugin, stored: StoredCard, card: dict) -> Outcome:
         action = click.action
@@ -120,9 +131,11 @@ class ClickPipeline:
             new_card = merge_patch(card, patch, plugin.name)                # 9 merge + validate
         except PluginFailed as failure:
             log.warning("plugin %r failed on message %s: %s", failure.plugin, action.message_id, failure.detail)
+            if failure.still_running is not None:  # keep the card leased until the abandoned thread returns
+                failure.still_running.add_done_callback(lambda _: self._release_later(click))
             return await self._finish(click, TIMED_OUT if failure.timed_out else FAILED,
                                       toasts.failed(plugin.name, failure.reason), detail=failure.detail,
-                                      plugin=plugin.name)
+                                      plugin=plugin.name, keep_lease=failure.still_running is not None)
         toast = patch.toast_value if patch else None
         change = CardChange(
             delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
@@ -167,11 +180,34 @@ class ClickPipeline:
         return None
 
     async def _finish(self, click: Click, status: str, toast: Toast | None, *, card: dict | None = None,
-                      detail: str | None = None, plugin: str | None = None) -> Outcome:
+                      detail: str | None = None, plugin: str | None = None, keep_lease: bool = False) -> Outcome:
         action = click.action
         await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status,
-                                       _dumps(toast.to_json()) if toast else None, detail, plugin)
+                                       _dumps(toast.to_json()) if toast else None, detail, plugin,
+                                       keep_lease=keep_lease)
         return Outcome(toast, card)
+
+    def _release_later(self, click: Click) -> None:
+        """Free the card once a cut-off plugin thread has really stopped."""
+        self._in_background(self._store.release_lease(click.action.message_id, click.holder))
+
+    async def _finish_when_possible(self, click: Click) -> None:
+        """The database stayed locked mid-click: record the click as failed (freeing its card) once it can."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS[1] * 20)
+            try:
+                await self._finish(click, FAILED, toasts.busy(), detail="the database stayed locked")
+                return
+            except StoreBusy:
+                if self._time_left(click) <= 0:
+                    log.error("click %s stays recorded as running: the database is still locked",
+                              click.action.delivery_id)
+                    return
+
+    def _in_background(self, work: Coroutine) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _answer_early(self, click: Click, work: asyncio.Task) -> Outcome:
         """The deadline passed: answer "processing" now and let `work` finish the click."""

@@ -188,14 +188,19 @@ def release_lease(conn: sqlite3.Connection, message_id: str, holder: str) -> Non
 
 
 def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, status: str,
-                    toast_json: str | None, detail: str | None, plugin: str | None, now: float) -> None:
-    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …); free its lease."""
+                    toast_json: str | None, detail: str | None, plugin: str | None, now: float,
+                    release: bool = True) -> None:
+    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …).
+
+    The card's lease is freed unless `release` is False (a cut-off plugin thread is still running).
+    """
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, detail = ?, "
         "plugin = ?, finished_at = ?, answer = COALESCE(answer, 'result') WHERE delivery_id = ? AND holder = ?",
         (status, toast_json, detail, plugin, now, delivery_id, holder),
     )
-    release_lease(conn, message_id, holder)
+    if release:
+        release_lease(conn, message_id, holder)
 
 
 def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str,

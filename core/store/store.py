@@ -49,11 +49,15 @@ class Store:
         return await self._writer.write(clicks.commit_click, change, time.time())
 
     async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
-                           toast_json: str | None, detail: str | None, plugin: str | None = None) -> None:
-        """Record a click that changed nothing, and free its lease."""
-        await self._writer.write(
-            clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail, plugin, time.time()
-        )
+                           toast_json: str | None, detail: str | None, plugin: str | None = None, *,
+                           keep_lease: bool = False) -> None:
+        """Record a click that changed nothing, and free its lease (unless `keep_lease`)."""
+        await self._writer.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
+                                 plugin, time.time(), not keep_lease)
+
+    async def release_lease(self, message_id: str, holder: str) -> None:
+        """Free the card's lease if `holder` still holds it."""
+        await self._writer.write(clicks.release_lease, message_id, holder)
 
     async def answered_early(self, delivery_id: str, message_id: str, holder: str, toast_json: str) -> str:
         """Record that the click was answered before its plugin finished: "marked", "finished" or "other"."""
