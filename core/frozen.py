@@ -37,12 +37,23 @@ class FrozenDict(dict):
         return (FrozenDict, (dict(self),))
 
 
-def freeze(value: Any) -> Any:
-    """Return `value` with every dict made a FrozenDict and every list a tuple (JSON still serialises it)."""
+MAX_DEPTH = 64
+"""Deepest nesting `freeze` accepts (a component's value from a callback is untrusted input)."""
+
+
+def freeze(value: Any, _depth: int = 0) -> Any:
+    """Return `value` with every dict made a FrozenDict and every list a tuple (JSON still serialises it).
+
+    Raises ValueError when `value` nests deeper than MAX_DEPTH.
+    """
     if isinstance(value, dict):
-        return FrozenDict({key: freeze(item) for key, item in value.items()})
+        if _depth >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        return FrozenDict({key: freeze(item, _depth + 1) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(item) for item in value)
+        if _depth >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        return tuple(freeze(item, _depth + 1) for item in value)
     return value
 
 

@@ -10,10 +10,10 @@ moment it is sent: the stored copy is what the first click's patch is merged int
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 
+from .jsoncodec import dumps
 from .lark import RECEIVE_ID_TYPES, LarkClient
 from .patches import card_schema, is_shared, validate_card
 from .store import Store
@@ -53,7 +53,7 @@ class CardSender:
         """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type) or LarkError."""
         warnings = self._check(receive_id_type, card)
         message_id = self._client.send_card(receive_id_type, receive_id, card, uuid=uuid)
-        version = self._store.put_card_blocking(message_id, _dumps(card), "send")
+        version = self._store.put_card_blocking(message_id, dumps(card), "send")
         return Sent(message_id, version, warnings)
 
     async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None
@@ -61,7 +61,7 @@ class CardSender:
         """`send` for the event loop: the Lark call runs on a thread."""
         warnings = self._check(receive_id_type, card)
         message_id = await asyncio.to_thread(self._client.send_card, receive_id_type, receive_id, card, uuid=uuid)
-        version = await self._store.put_card(message_id, _dumps(card), "send")
+        version = await self._store.put_card(message_id, dumps(card), "send")
         return Sent(message_id, version, warnings)
 
     @staticmethod
@@ -74,6 +74,3 @@ class CardSender:
             log.warning("sending a card: %s", warning)
         return warnings
 
-
-def _dumps(card: dict) -> str:
-    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))

@@ -14,16 +14,17 @@ state and card never disagree; when the plugin fails, nothing it set is kept. Va
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterator, Protocol
+
+from .jsoncodec import dumps, loads
 
 _MISSING = object()
 
 
 def _dumps(value: Any) -> str:
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as error:
+        return dumps(value)
+    except TypeError as error:
         raise TypeError(f"state values must be JSON (dict, list, str, number, bool, None): {error}") from None
 
 
@@ -47,7 +48,7 @@ class StateScope:
     def get(self, key: str, default: Any = None) -> Any:
         """The value stored under `key` (a fresh copy), or `default`."""
         text = self._pending[key] if key in self._pending else self._reader.read_state(self._plugin, self._scope, key)
-        return default if text is None else json.loads(text)
+        return default if text is None else loads(text)
 
     def set(self, key: str, value: Any) -> None:
         """Store `value` (JSON) under `key` when the click commits."""
@@ -63,7 +64,7 @@ class StateScope:
         stored.update((key, text) for key, text in self._pending.items() if key.startswith(prefix))
         for key in sorted(stored):
             if stored[key] is not None:
-                yield key, json.loads(stored[key])
+                yield key, loads(stored[key])
 
     def __contains__(self, key: str) -> bool:
         return self.get(key, _MISSING) is not _MISSING

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..errors import CardInvalid, PatchError
-from ..patches import Patch, apply_patch, validate_card
+from ..jsoncodec import dumps
+from ..patches import Patch, apply_patch, card_schema, validate_card
 from .dispatch import PluginFailed
 
 
-def merge_patch(card: dict, patch: Patch | None, plugin: str) -> dict | None:
-    """The card after `patch`, validated; None when the card stays as it is. Raises PluginFailed naming `plugin`."""
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """The patched card and its JSON text, as it will be stored."""
+
+    card: dict
+    card_json: str
+
+
+def merge_patch(card: dict, stored_json: str, patch: Patch | None, plugin: str) -> Merged | None:
+    """The stored card after `patch`, validated; None when the card stays as it is.
+
+    `card` is a private parse of `stored_json`, patched in place (it is no use to the caller after).
+    Raises PluginFailed naming `plugin` when the patch cannot be applied or makes an invalid card.
+    """
     if patch is None or not patch.changes_card:
         return None
+    schema = card_schema(card)
     try:
-        merged = apply_patch(card, patch)
-        if merged == card:
+        card = apply_patch(card, patch, copy=False)
+        card_json = dumps(card)
+        if card_json == stored_json:  # stored cards are always written by dumps: equal text, equal card
             return None
-        validate_card(merged, before=card)
+        validate_card(card, schema=schema)
     except PatchError as error:
         raise PluginFailed(plugin, f"returned a patch that cannot be applied: {error}") from None
-    except CardInvalid as error:
+    except (CardInvalid, TypeError) as error:
         raise PluginFailed(plugin, f"returned a patch that makes the card invalid: {error}") from None
-    return merged
+    return Merged(card, card_json)

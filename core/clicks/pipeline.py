@@ -9,10 +9,9 @@ process), so the owning plugin sees the current card and state and runs exactly 
 from __future__ import annotations
 
 import asyncio
-import json
+import itertools
 import logging
 import time
-import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Coroutine
@@ -24,6 +23,7 @@ from ..patches import card_has_value
 from ..registry import LoadedPlugin, PluginHost
 from ..state import State
 from ..errors import StoreBusy
+from ..jsoncodec import dumps, loads
 from ..store import CardChange, Claim, Delivery, Store, StoredCard, VersionConflict
 from ..store.clicks import DONE, FAILED, RUNNING, TIMED_OUT
 from ..store.liveness import process_token
@@ -55,13 +55,17 @@ class Outcome:
     late: asyncio.Task | None = None
 
 
+_click_numbers = itertools.count()
+
+
 @dataclass
 class Click:
     """One click being processed."""
 
     action: Action
     started: float
-    holder: str = field(default_factory=lambda: f"{process_token()}/{uuid.uuid4().hex}")
+    holder: str = field(default_factory=lambda: f"{process_token()}/{next(_click_numbers)}")
+    """Who holds the card's lease: this process and a number unique within it."""
     waiting_for_earlier: bool = False
 
 
@@ -115,7 +119,7 @@ class ClickPipeline:
         stored = claim.card if claim.leased else await self._wait_for_lease(click)
         if stored is None:
             return await self._finish(click, TIMED_OUT, None, detail="waited past the hard limit for the card")
-        card = json.loads(stored.card_json)
+        card = loads(stored.card_json)
         if not card_has_value(card, action.value):                          # 7 stale guard
             return await self._finish(click, DONE, toasts.stale(), card=card, detail="stale")
         return await self._run_plugin(click, plugin, stored, card)          # 8–10
@@ -126,9 +130,9 @@ class ClickPipeline:
         try:
             patch = await self._runner.run_action(                          # 8 dispatch
                 plugin, self._time_left(click),
-                action=action, card=json.loads(stored.card_json), config=plugin.config, state=state, bot=self._bot,
+                action=action, card=loads(stored.card_json), config=plugin.config, state=state, bot=self._bot,
             )
-            new_card = merge_patch(card, patch, plugin.name)                # 9 merge + validate
+            merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
             log.warning("plugin %r failed on message %s: %s", failure.plugin, action.message_id, failure.detail)
             if failure.still_running is not None:  # keep the card leased until the abandoned thread returns
@@ -139,10 +143,10 @@ class ClickPipeline:
         toast = patch.toast_value if patch else None
         change = CardChange(
             delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
-            base_version=stored.version, card_json=_dumps(new_card) if new_card is not None else None,
+            base_version=stored.version, card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.open_id,
-            patch_json=_dumps(patch.to_json()) if new_card is not None else None,
-            toast_json=_dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
+            patch_json=dumps(patch.to_json()) if merged else None,
+            toast_json=dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
             state_writes=state.writes(), state_additions=state.additions(),
         )
         try:
@@ -151,7 +155,7 @@ class ClickPipeline:
             log.error("plugin %r: %s; its change was dropped", plugin.name, conflict)
             return await self._finish(click, FAILED, toasts.failed(plugin.name), detail=str(conflict),
                                       plugin=plugin.name)
-        return Outcome(toast, new_card, version)
+        return Outcome(toast, merged.card if merged else None, version)
 
     async def _repeat(self, click: Click, earlier: Delivery) -> Outcome:
         """A redelivery: wait for the first copy if it is still running, then answer its toast and the card now."""
@@ -162,8 +166,8 @@ class ClickPipeline:
             delay = min(delay * 2, POLL_SECONDS[1])
             earlier = self._store.delivery(earlier.delivery_id) or earlier
         stored = self._store.card(click.action.message_id)
-        toast = Toast.from_json(json.loads(earlier.toast)) if earlier.toast else None
-        return Outcome(toast, json.loads(stored.card_json) if stored else None)
+        toast = Toast.from_json(loads(earlier.toast)) if earlier.toast else None
+        return Outcome(toast, loads(stored.card_json) if stored else None)
 
     async def _wait_for_lease(self, click: Click) -> StoredCard | None:
         """Another process's click holds the card: look again, backing off, until it is ours or time is up."""
@@ -183,7 +187,7 @@ class ClickPipeline:
                       detail: str | None = None, plugin: str | None = None, keep_lease: bool = False) -> Outcome:
         action = click.action
         await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status,
-                                       _dumps(toast.to_json()) if toast else None, detail, plugin,
+                                       dumps(toast.to_json()) if toast else None, detail, plugin,
                                        keep_lease=keep_lease)
         return Outcome(toast, card)
 
@@ -213,7 +217,7 @@ class ClickPipeline:
         """The deadline passed: answer "processing" now and let `work` finish the click."""
         if not click.waiting_for_earlier:
             state = await self._store.answered_early(click.action.delivery_id, click.action.message_id,
-                                                     click.holder, _dumps(self._processing_toast.to_json()))
+                                                     click.holder, dumps(self._processing_toast.to_json()))
             if state == "finished":
                 return await work
             if state == "marked":
@@ -227,6 +231,3 @@ class ClickPipeline:
     def _time_left(self, click: Click) -> float:
         return self._settings.hard_limit - self._elapsed(click)
 
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

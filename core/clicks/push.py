@@ -9,10 +9,10 @@ attempt is recorded against the card version it carried, with whether Lark accep
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from ..action import Action
+from ..jsoncodec import loads
 from ..lark import LarkClient, LarkError
 from ..patches import is_shared
 from ..store import Store
@@ -34,7 +34,7 @@ class LatePusher:
         stored = self._store.card(action.message_id)
         if stored is None:
             return
-        card = json.loads(stored.card_json)
+        card = loads(stored.card_json)
         shared = is_shared(card)
         if action.update_token:
             open_ids = None if shared else [action.operator.open_id]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from ..jsoncodec import dumps_bytes
 
 MAX_CARD_BYTES = 30 * 1024
 """Lark's limit on a card: 30 KB of compact UTF-8 JSON."""
@@ -24,6 +24,6 @@ def is_shared(card: dict) -> bool:
 def card_size(card: dict) -> int:
     """Bytes of `card` as compact UTF-8 JSON, the size Lark limits to `MAX_CARD_BYTES`.
 
-    Raises TypeError/ValueError when `card` is not JSON (an object, NaN, …).
+    Raises TypeError when `card` holds what JSON cannot (a set, a non-string key, …); NaN counts as null.
     """
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode())
+    return len(dumps_bytes(card))

@@ -14,8 +14,9 @@ MAX_V2_ELEMENTS = 200
 _ELEMENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
 
 
-def validate_card(card: Any, *, before: dict | None = None) -> None:
-    """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any.
+def validate_card(card: Any, *, before: dict | None = None, schema: str | None = None) -> None:
+    """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any
+    (or pass just its `schema`, "1.0" or "2.0").
 
     Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
     the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
@@ -25,14 +26,15 @@ def validate_card(card: Any, *, before: dict | None = None) -> None:
         raise CardInvalid(f"a card must be a JSON object, not {json_type(card)}")
     try:
         size = card_size(card)
-    except (TypeError, ValueError) as err:
+    except TypeError as err:
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
     if size > MAX_CARD_BYTES:
         raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
+    expected = card_schema(before) if before is not None else schema
     schema = card_schema(card)
-    if before is not None and schema != card_schema(before):
+    if expected is not None and schema != expected:
         raise CardInvalid(
-            f"the card's schema changed from {card_schema(before)} to {schema}; "
+            f"the card's schema changed from {expected} to {schema}; "
             "Lark cannot update a card to another schema (error 200830)"
         )
     if schema == "2.0" and I18N_ELEMENTS in card:

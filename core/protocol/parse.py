@@ -6,13 +6,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ..action import LEGACY, TRIGGER, Action, Operator
 from ..errors import CallbackRejected
 from ..frozen import FrozenDict, freeze
+from ..jsoncodec import dumps
 from .envelope import Envelope
 from .headers import REFRESH_TOKEN, header_value
 
@@ -57,10 +57,10 @@ def parse_action(envelope: Envelope, headers: Mapping[str, str]) -> Action:
         chat_id=chat_id,
         tag=_text(action, "tag", at),
         name=_text(action, "name", at),
-        value=freeze(action["value"]) if isinstance(action.get("value"), dict) else FrozenDict(),
+        value=_frozen(action["value"], at + "value") if isinstance(action.get("value"), dict) else FrozenDict(),
         option=_text(action, "option", at),
         options=_texts(action, "options", at),
-        form_value=freeze(_object(action, "form_value", at, required=False)),
+        form_value=_frozen(_object(action, "form_value", at, required=False), at + "form_value"),
         input_value=_text(action, "input_value", at),
         checked=_flag(action, "checked", at),
         timezone=_text(action, "timezone", at),
@@ -78,8 +78,18 @@ def _operator(fields: dict[str, Any], where: str, fallback_tenant: str | None) -
 
 
 def _digest(parts: list[Any]) -> str:
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        canonical = dumps(parts, sort_keys=True)
+    except TypeError:  # nested past what JSON encoding allows
+        raise CallbackRejected(400, "action is nested too deeply") from None
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _frozen(value: dict[str, Any], where: str) -> FrozenDict:
+    try:
+        return freeze(value)
+    except ValueError as error:
+        raise CallbackRejected(400, f"{where} is {error}") from None
 
 
 def _refuse(where: str, key: str, expected: str) -> CallbackRejected:

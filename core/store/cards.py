@@ -6,13 +6,14 @@ import json
 import sqlite3
 from typing import Any
 
+from ..jsoncodec import dumps
 from ..patches import Patch
 from .clicks import read_card
 
 
 def dump_card(card: dict) -> str:
     """The compact JSON text cardbot stores for a card."""
-    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
+    return dumps(card)
 
 
 def put_card(conn: sqlite3.Connection, message_id: str, card_json: str, made_by: str, now: float) -> int:

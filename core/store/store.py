@@ -1,7 +1,7 @@
 """`Store`: the one storage interface the click path uses (SQLite today; another backend can sit beside it).
 
-Writes go through one DatabaseThread per process (batched, committed before anyone hears the
-result); reads use per-thread connections and never wait for writers.
+Writes are batched per event-loop turn and committed before anyone hears the result (see writer.py);
+reads use per-thread connections and never wait for writers (WAL).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import sqlite3
 from . import cards, clicks, retention
 from .clicks import CardChange, Claim, Delivery, StoredCard
 from .reads import ReadConnections
-from .schema import open_database
-from .writer import DatabaseThread
+from .schema import connect, open_database
+from .writer import Writer
 
 
 class Store:
@@ -26,7 +26,7 @@ class Store:
     def __init__(self, path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> None:
         self.path = Path(path)
         self._db = open_database(self.path, busy_timeout=busy_timeout, synchronous=synchronous)
-        self._writer = DatabaseThread(self._db.conn)
+        self._writer = Writer(self._db.conn, connect(self.path, busy_timeout=busy_timeout, synchronous=synchronous))
         self._reads = ReadConnections(self.path, busy_timeout=busy_timeout)
 
     # -- the click path (async; each call is one committed write) --------------------------------
@@ -77,7 +77,7 @@ class Store:
 
     def put_card_blocking(self, message_id: str, card_json: str, made_by: str) -> int:
         """`put_card` for a plain thread (never the event loop)."""
-        return self._writer.write_blocking(cards.put_card, message_id, card_json, made_by, time.time())
+        return self._writer.thread.write_blocking(cards.put_card, message_id, card_json, made_by, time.time())
 
     async def record_push(self, message_id: str, version: int, delivery_id: str | None, method: str,
                           accepted: bool, detail: str | None = None) -> None:

@@ -1,11 +1,13 @@
-"""One thread per process that runs every write, batching concurrent clicks into one transaction.
+"""How writes reach SQLite: batched, committed before anyone hears the result, never stalling the loop.
 
-    writer = DatabaseThread(connection)
+    writer = Writer(loop_conn, thread_conn)
     version = await writer.write(commit_click, change, now)     # committed when this returns
 
-Each queued function runs inside its own SAVEPOINT, so one that raises rolls back alone; the batch
-commits once, and no caller hears of its result before that commit. The event loop never blocks on
-the database: a lock held by another process costs this thread the wait, bounded by busy_timeout.
+Writes issued in one turn of the event loop are run together in one transaction, right on the loop
+(no thread hand-off, no GIL ping-pong): each function in its own SAVEPOINT, so one that raises rolls
+back alone. The loop's connection never waits for a lock: when another process holds the database,
+the batch moves to a helper thread (`DatabaseThread`) that waits there, bounded by busy_timeout.
+That thread also runs WAL checkpoints, so their fsync never lands on the loop either.
 """
 
 from __future__ import annotations
@@ -22,11 +24,82 @@ from ..errors import StoreBusy
 
 log = logging.getLogger("cardbot.store")
 T = TypeVar("T")
+Outcome = tuple[Any, "BaseException | None"]
 _STOP = object()
+CHECKPOINT_IDLE_SECONDS = 1.0
+"""The helper thread checkpoints the WAL after this long without work."""
+
+
+def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
+    """Run `function(conn, *args)` for each call in one write transaction; (result, error) per call.
+
+    Raises StoreBusy, with nothing written, when the database is locked past the connection's busy
+    timeout or the commit fails.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as error:
+        raise StoreBusy(f"the database stayed locked: {error}") from None
+    try:
+        outcomes = [_run_one(conn, function, args) for function, args in calls]
+        conn.execute("COMMIT")
+    except sqlite3.Error as error:
+        log.error("commit failed, %d writes rolled back: %s", len(calls), error)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreBusy(f"the database refused the commit: {error}") from None
+    return outcomes
+
+
+def _run_one(conn: sqlite3.Connection, function: Callable[..., Any], args: tuple) -> Outcome:
+    conn.execute("SAVEPOINT op")
+    try:
+        result = function(conn, *args)
+    except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
+        conn.execute("ROLLBACK TO op")
+        conn.execute("RELEASE op")
+        return None, error
+    conn.execute("RELEASE op")
+    return result, None
+
+
+class Writer:
+    """Batches the writes of each event-loop turn into one transaction on the loop's own connection."""
+
+    def __init__(self, loop_conn: sqlite3.Connection, thread_conn: sqlite3.Connection) -> None:
+        loop_conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: hand the batch over instead
+        loop_conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) run on the thread
+        self._conn = loop_conn
+        self.thread = DatabaseThread(thread_conn)
+        self._pending: list[tuple[Callable[..., Any], tuple, asyncio.Future]] = []
+
+    async def write(self, function: Callable[..., T], *args: Any) -> T:
+        """Run `function(conn, *args)` in a write transaction; return its result once committed."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.append((function, args, future))
+        return await future
+
+    def close(self) -> None:
+        """Stop the helper thread (after its queued work)."""
+        self.thread.close()
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        try:
+            outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
+        except StoreBusy:  # another process holds the lock: let the thread wait for it
+            for function, args, future in batch:
+                self.thread.submit(function, args, asyncio.get_running_loop(), future)
+            return
+        for (_, _, future), (result, error) in zip(batch, outcomes):
+            _settle(future, result, error)
 
 
 class DatabaseThread:
-    """Runs `function(conn, *args)` calls in write transactions on a dedicated thread, in batches."""
+    """Runs writes that may have to wait for a lock, on its own thread and connection, in batches."""
 
     def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64) -> None:
         self._conn = conn
@@ -35,27 +108,30 @@ class DatabaseThread:
         self._thread = threading.Thread(target=self._run, name="cardbot-db", daemon=True)
         self._thread.start()
 
-    async def write(self, function: Callable[..., T], *args: Any) -> T:
-        """Run `function(conn, *args)` in a write transaction; return its result once committed."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
+    def submit(self, function: Callable[..., Any], args: tuple, loop: asyncio.AbstractEventLoop | None,
+               future: asyncio.Future | concurrent.futures.Future) -> None:
+        """Queue a write; `future` (of `loop`, or a concurrent one when `loop` is None) gets its outcome."""
         self._queue.put((function, args, loop, future))
-        return await future
 
     def write_blocking(self, function: Callable[..., T], *args: Any) -> T:
-        """`write` for a plain thread (a sync plugin, say): blocks until committed. Never call it on the loop."""
+        """Run a write from a plain thread (a sync plugin, the CLI); blocks until committed. Not on the loop."""
         future: concurrent.futures.Future = concurrent.futures.Future()
-        self._queue.put((function, args, None, future))
+        self.submit(function, args, None, future)
         return future.result()
 
     def close(self) -> None:
-        """Finish the queued work, then stop the thread."""
+        """Finish the queued work, stop the thread, close its connection."""
         self._queue.put(_STOP)
         self._thread.join()
+        self._conn.close()
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=CHECKPOINT_IDLE_SECONDS)
+            except queue.Empty:
+                self._checkpoint()
+                continue
             if item is _STOP:
                 return
             batch = [item]
@@ -68,62 +144,30 @@ class DatabaseThread:
                     self._queue.put(_STOP)
                     break
                 batch.append(item)
-            self._run_batch(batch)
-
-    def _run_batch(self, batch: list[tuple]) -> None:
-        conn = self._conn
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            self._fail(batch, StoreBusy(f"the database stayed locked: {error}"))
-            return
-        try:
-            results = [self._run_one(conn, *item) for item in batch]
-            conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            log.error("commit failed, %d writes rolled back: %s", len(batch), error)
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            self._fail(batch, StoreBusy(f"the database refused the commit: {error}"))
-            return
-        self._resolve(results)
-
-    @staticmethod
-    def _run_one(conn: sqlite3.Connection, function: Callable[..., Any], args: tuple,
-                 loop: asyncio.AbstractEventLoop, future: asyncio.Future) -> tuple:
-        conn.execute("SAVEPOINT op")
-        try:
-            result = function(conn, *args)
-        except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
-            conn.execute("ROLLBACK TO op")
-            conn.execute("RELEASE op")
-            return (loop, future, None, error)
-        conn.execute("RELEASE op")
-        return (loop, future, result, None)
-
-    def _fail(self, batch: list[tuple], error: Exception) -> None:
-        self._resolve([(loop, future, None, error) for _, _, loop, future in batch])
-
-    @staticmethod
-    def _resolve(results: list[tuple]) -> None:
-        by_loop: dict[asyncio.AbstractEventLoop, list] = {}
-        for loop, future, result, error in results:
-            if loop is None:  # a write_blocking caller on a plain thread
-                _settle([(future, result, error)])
-                continue
-            by_loop.setdefault(loop, []).append((future, result, error))
-        for loop, items in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle, items)
-            except RuntimeError:  # the loop has closed; nobody is waiting any more
-                pass
+                outcomes = run_batch(self._conn, [(function, args) for function, args, _, _ in batch])
+            except StoreBusy as busy:
+                outcomes = [(None, busy)] * len(batch)
+            for (_, _, loop, future), (result, error) in zip(batch, outcomes):
+                if loop is None:
+                    _settle(future, result, error)
+                else:
+                    try:
+                        loop.call_soon_threadsafe(_settle, future, result, error)
+                    except RuntimeError:  # the loop has closed; nobody is waiting any more
+                        pass
+
+    def _checkpoint(self) -> None:
+        try:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as error:
+            log.debug("checkpoint skipped: %s", error)
 
 
-def _settle(items: list[tuple[asyncio.Future | concurrent.futures.Future, Any, BaseException | None]]) -> None:
-    for future, result, error in items:
-        if future.cancelled():
-            continue
-        if error is None:
-            future.set_result(result)
-        else:
-            future.set_exception(error)
+def _settle(future: asyncio.Future | concurrent.futures.Future, result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)

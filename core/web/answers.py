@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from functools import partial
 from typing import Any
 
 from sanic import HTTPResponse, Request
 from sanic import json as sanic_json
 
-dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+from ..jsoncodec import dumps, dumps_bytes
+
 
 
 def json_answer(body: Any, status: int = 200) -> HTTPResponse:
@@ -20,4 +19,4 @@ def json_answer(body: Any, status: int = 200) -> HTTPResponse:
 async def answer_now(request: Request, body: Any) -> None:
     """Send `body` as the complete 200 answer now; the handler may keep working afterwards."""
     response = await request.respond(content_type="application/json")
-    await response.send(dumps(body).encode(), end_stream=True)
+    await response.send(dumps_bytes(body), end_stream=True)

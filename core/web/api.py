@@ -8,11 +8,10 @@ Off (404) unless `CARDBOT_API_TOKEN` is set; 401 without the right bearer token.
 
 from __future__ import annotations
 
-import json
-
 from sanic import Request
 
 from ..errors import CallbackRejected, CardInvalid
+from ..jsoncodec import loads
 from ..lark import RECEIVE_ID_TYPES, LarkError
 from ..protocol.signature import constant_time_equal
 from .answers import json_answer
@@ -42,8 +41,8 @@ def _authorize(request: Request, token: str | None) -> None:
 
 def _read_body(body: bytes) -> tuple[str, str, dict, str | None]:
     try:
-        data = json.loads(body or b"null")
-    except (ValueError, RecursionError):
+        data = loads(body or b"null")
+    except ValueError:
         raise CallbackRejected(400, "the body is not JSON") from None
     if not isinstance(data, dict):
         raise CallbackRejected(400, "send a JSON object: {\"receive_id_type\", \"receive_id\", \"card\"}")

@@ -7,7 +7,7 @@ import pytest
 
 from cardbot.action import LEGACY, TRIGGER
 from cardbot.errors import CallbackRejected
-from cardbot.protocol import CallbackAuth, open_envelope
+from cardbot.protocol import CallbackAuth, open_envelope, parse_action
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
 
 BOTH = CallbackAuth(verification_token="vt", encrypt_key="ek")
@@ -281,7 +281,7 @@ def test_unrecognisable_is_400(payload):
         b'{"a": "\\ud800"}',
         b"\xef\xbb\xbf{}",
         b"[" * 100_000,
-        b'{"a":' * 65 + b"1" + b"}" * 65,
+        b'{"a":' * 1025 + b"1" + b"}" * 1025,
     ],
 )
 def test_malformed_body_is_400_whatever_the_secrets(body):
@@ -289,13 +289,21 @@ def test_malformed_body_is_400_whatever_the_secrets(body):
         assert _refused((body, {}), auth, loopback=True).status == 400
 
 
-def test_nesting_limit_is_64_levels():
-    value = {}
-    for _ in range(60):  # the value sits at level 4 (body, event, action, value): 4 + 60 = 64
-        value = {"n": value}
-    assert _open(LARK.card_action_trigger(value=value, encrypt=False), BOTH).kind == "card_action"
-    refused = _refused(LARK.card_action_trigger(value={"n": value}, encrypt=False), BOTH)
+def test_a_body_nested_past_1024_levels_is_refused_while_parsing():
+    refused = _refused((b"[" * 1025 + b"]" * 1025, {}), BOTH)
     assert (refused.status, refused.reason) == (400, "body is nested too deeply")
+
+
+def test_a_component_value_may_nest_64_levels():
+    value = {}
+    for _ in range(63):  # 64 levels of objects in all
+        value = {"n": value}
+    envelope = _open(LARK.card_action_trigger(value=value, encrypt=False), BOTH)
+    assert parse_action(envelope, {}).value == value
+    deeper = _open(LARK.card_action_trigger(value={"n": value}, encrypt=False), BOTH)
+    with pytest.raises(CallbackRejected) as refused:
+        parse_action(deeper, {})
+    assert (refused.value.status, refused.value.reason) == (400, "event.action.value is nested deeper than 64 levels")
 
 
 # no secrets, --dev
