@@ -34,6 +34,14 @@ class PluginFailed(Exception):
         """A plain function cut off at the hard limit keeps running on its thread; this settles when it returns."""
 
 
+class HardLimitReached(Exception):
+    """A hook was cut off at its time limit; `still_running` settles when an abandoned thread returns."""
+
+    def __init__(self, still_running: asyncio.Future | None) -> None:
+        super().__init__("cut off at the time limit")
+        self.still_running = still_running
+
+
 class PluginRunner:
     """Runs hooks of loaded plugins with a time limit."""
 
@@ -43,21 +51,26 @@ class PluginRunner:
 
     async def call(self, plugin: LoadedPlugin, hook_name: str, timeout: float | None, **kwargs: Any) -> Any:
         """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises whatever it raises,
-        or TimeoutError after `timeout` seconds."""
+        or HardLimitReached after `timeout` seconds (None: no limit)."""
         hook = plugin.hook(hook_name)
         if hook is None:
             return None
-        if hook.is_async:
-            result = await asyncio.wait_for(hook(**kwargs), timeout)
-        else:
-            thread = asyncio.wrap_future(self._executor(plugin.name).submit(functools.partial(hook, **kwargs)))
-            try:
-                result = await asyncio.wait_for(asyncio.shield(thread), timeout)
-            except TimeoutError as error:
-                error.still_running = thread  # a thread cannot be stopped: let the caller wait for it
-                raise
-        if inspect.isawaitable(result):  # a plain function may hand back a coroutine
-            result = await asyncio.wait_for(result, timeout)
+        thread = None
+        limit = asyncio.timeout(timeout)  # cancels what is awaited below when the time is up
+        try:
+            async with limit:
+                if hook.is_async:
+                    result = await hook(**kwargs)
+                else:
+                    thread = asyncio.wrap_future(
+                        self._executor(plugin.name).submit(functools.partial(hook, **kwargs)))
+                    result = await asyncio.shield(thread)  # a thread cannot be stopped: never cancel it
+                if inspect.isawaitable(result):  # a plain function may hand back a coroutine
+                    result = await result
+        except TimeoutError:
+            if limit.expired():
+                raise HardLimitReached(thread if thread is not None and not thread.done() else None) from None
+            raise
         return result
 
     async def run_action(self, plugin: LoadedPlugin, timeout: float, **kwargs: Any) -> Patch | None:
@@ -66,9 +79,9 @@ class PluginRunner:
             result = await self.call(plugin, "cardbot_action", timeout, **kwargs)
         except ActionFailed as failure:
             raise PluginFailed(plugin.name, f"declined: {failure}", str(failure)) from None
-        except TimeoutError as error:
+        except HardLimitReached as cut_off:
             raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True,
-                               still_running=getattr(error, "still_running", None)) from None
+                               still_running=cut_off.still_running) from None
         except Exception as error:  # noqa: BLE001 - any plugin bug is contained to this click
             log.exception("plugin %r raised in cardbot_action", plugin.name)
             raise PluginFailed(plugin.name, f"raised {type(error).__name__}: {error}") from None

@@ -13,7 +13,7 @@ import itertools
 import logging
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Coroutine
 
 from ..action import Action
@@ -55,16 +55,13 @@ class Outcome:
     late: asyncio.Task | None = None
 
 
-_click_numbers = itertools.count()
-
-
 @dataclass
 class Click:
     """One click being processed."""
 
     action: Action
     started: float
-    holder: str = field(default_factory=lambda: f"{process_token()}/{next(_click_numbers)}")
+    holder: str
     """Who holds the card's lease: this process and a number unique within it."""
     waiting_for_earlier: bool = False
 
@@ -83,10 +80,12 @@ class ClickPipeline:
         self._locks = CardLocks()
         self._lease_seconds = settings.hard_limit + LEASE_MARGIN
         self._background: set[asyncio.Task] = set()
+        process = process_token()
+        self._holders = (f"{process}/{number}" for number in itertools.count())
 
     async def handle(self, action: Action, started: float | None = None) -> Outcome:
         """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
-        click = Click(action, time.monotonic() if started is None else started)
+        click = Click(action, time.monotonic() if started is None else started, next(self._holders))
         work = asyncio.create_task(self._process(click))
         await asyncio.wait({work}, timeout=max(0.0, self._settings.deadline - self._elapsed(click)))
         if work.done():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from ..frozen import thaw
 from .json_values import json_equal
 
 I18N_ELEMENTS = "i18n_elements"
@@ -85,7 +86,25 @@ def card_has_value(card: dict, value: Any) -> bool:
 
     Values compare as JSON, so a frozen value (FrozenDict, tuples) matches the card's dicts and lists.
     """
-    return any(_carries(slot.element, value) for slot in iter_elements(card))
+    return _holds(card, thaw(value))
+
+
+def _holds(node: Any, value: Any) -> bool:
+    """The scan behind card_has_value, without building slots (it runs on every click)."""
+    if isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict):
+                if "tag" in item and _carries(item, value):
+                    return True
+                if _holds(item, value):
+                    return True
+            elif isinstance(item, list) and _holds(item, value):
+                return True
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            if key not in _DATA_KEYS and isinstance(item, (dict, list)) and _holds(item, value):
+                return True
+    return False
 
 
 def locales_with_value(card: dict, value: Any) -> list[str | None]:
@@ -95,4 +114,5 @@ def locales_with_value(card: dict, value: Any) -> list[str | None]:
 
 
 def _carries(element: dict, value: Any) -> bool:
-    return any(json_equal(candidate, value) for candidate in element_values(element))
+    # `==` first: cheap, and it can only be wrong in one direction (True == 1) that json_equal then rules out
+    return any(candidate == value and json_equal(candidate, value) for candidate in element_values(element))

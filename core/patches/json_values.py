@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 
@@ -35,8 +35,32 @@ def json_type(value: Any) -> str:
 
 
 def ensure_json(value: Any, what: str) -> None:
-    """Raise TypeError unless `value` serialises to strict JSON (no NaN, no sets or objects)."""
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{what} is not JSON-serialisable: {err}") from None
+    """Raise TypeError unless `value` is strict JSON: dicts with string keys, lists, tuples, strings,
+    finite numbers, booleans and None (no NaN, no sets or objects), nested at most 1000 levels."""
+    problem = _json_problem(value, 0)
+    if problem:
+        raise TypeError(f"{what} is not JSON-serialisable: {problem}")
+
+
+def _json_problem(value: Any, depth: int) -> str | None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{value} is not a JSON number"
+    if depth > 1000:
+        return "nested too deeply"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"key {key!r} is not a string"
+            problem = _json_problem(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            problem = _json_problem(item, depth + 1)
+            if problem:
+                return problem
+        return None
+    return f"{type(value).__name__} is not JSON"

@@ -93,13 +93,12 @@ def claim_click(
     conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, now: float, lease_until: float | None
 ) -> Claim:
     """Record the delivery as running (or find an earlier delivery of it) and, given `lease_until`, lease the card."""
-    conn.execute(
+    inserted = conn.execute(
         "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (delivery_id) DO NOTHING",
+        "ON CONFLICT (delivery_id) DO UPDATE SET holder = holder WHERE holder = excluded.holder RETURNING 1",
         (delivery_id, message_id, RUNNING, holder, now),
-    )
-    row = conn.execute("SELECT holder FROM deliveries WHERE delivery_id = ?", (delivery_id,)).fetchone()
-    if row[0] != holder:
+    ).fetchone()
+    if inserted is None:  # an earlier delivery of the same click holds the record
         return Claim(read_delivery(conn, delivery_id), None, False)
     card = read_card(conn, message_id)
     leased = card is not None and lease_until is not None and _take_lease(conn, message_id, holder, now, lease_until)
@@ -116,13 +115,17 @@ def lease_card(
 
 
 def _take_lease(conn: sqlite3.Connection, message_id: str, holder: str, now: float, until: float) -> bool:
-    if not lease_looks_free(conn, message_id, holder, now):
-        return False
-    conn.execute(
+    taken = conn.execute(  # free, expired or already ours: take it in one statement
         "INSERT INTO card_leases (message_id, holder, expires_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (message_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at",
-        (message_id, holder, until),
-    )
+        "ON CONFLICT (message_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
+        "WHERE card_leases.expires_at <= ? OR card_leases.holder = excluded.holder RETURNING 1",
+        (message_id, holder, until, now),
+    ).fetchone()
+    if taken is not None:
+        return True
+    if not lease_looks_free(conn, message_id, holder, now):  # held: by a live process, or a dead one?
+        return False
+    conn.execute("UPDATE card_leases SET holder = ?, expires_at = ? WHERE message_id = ?", (holder, until, message_id))
     return True
 
 

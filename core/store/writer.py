@@ -33,15 +33,25 @@ CHECKPOINT_IDLE_SECONDS = 1.0
 def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
     """Run `function(conn, *args)` for each call in one write transaction; (result, error) per call.
 
-    Raises StoreBusy, with nothing written, when the database is locked past the connection's busy
-    timeout or the commit fails.
+    A call that raises has its own writes undone and the others still commit. Raises StoreBusy, with
+    nothing written, when the database is locked past the connection's busy timeout or the commit fails.
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as error:
         raise StoreBusy(f"the database stayed locked: {error}") from None
     try:
-        outcomes = [_run_one(conn, function, args) for function, args in calls]
+        outcomes = []
+        for index, (function, args) in enumerate(calls):
+            changes = conn.total_changes
+            try:
+                outcomes.append((function(conn, *args), None))
+            except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
+                if conn.total_changes != changes:  # it wrote, then failed: undo it alone, keep the others
+                    conn.execute("ROLLBACK")
+                    return [*_one_by_one(conn, calls[:index]), (None, error),
+                            *_one_by_one(conn, calls[index + 1:])]
+                outcomes.append((None, error))  # it failed before writing: nothing to undo
         conn.execute("COMMIT")
     except sqlite3.Error as error:
         log.error("commit failed, %d writes rolled back: %s", len(calls), error)
@@ -51,16 +61,9 @@ def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tu
     return outcomes
 
 
-def _run_one(conn: sqlite3.Connection, function: Callable[..., Any], args: tuple) -> Outcome:
-    conn.execute("SAVEPOINT op")
-    try:
-        result = function(conn, *args)
-    except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
-        conn.execute("ROLLBACK TO op")
-        conn.execute("RELEASE op")
-        return None, error
-    conn.execute("RELEASE op")
-    return result, None
+def _one_by_one(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
+    """The slow path of run_batch: each call in its own transaction."""
+    return [outcome for call in calls for outcome in run_batch(conn, [call])]
 
 
 class Writer:

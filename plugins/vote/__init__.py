@@ -47,16 +47,17 @@ async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], 
     if previous == option:
         return Patch.toast("info", "You already voted for this option",
                            {"zh_cn": "你已经投过这个选项", "en_us": "You already voted for this option"})
-    counts: dict[str, int] = state.card.get("counts", {})
+    counts: dict[str, int] | None = state.card.get("counts")
+    first_vote = counts is None  # the buttons still show their plain labels
+    counts = counts or {}
     if previous is not None:
         counts[previous] = max(0, counts.get(previous, 0) - 1)
     counts[option] = counts.get(option, 0) + 1
     state.card.set(voter, option)
     state.card.set("counts", counts)
     voters = _voters(state) if config.get("show_voters") else None
-    patch = render_votes(card, counts, first_vote=not state.card.get("rendered", False), voters=voters,
+    patch = render_votes(card, counts, first_vote=first_vote, voters=voters,
                          max_voters_shown=config.get("max_voters_shown", 20))
-    state.card.set("rendered", True)
     return patch.toast("success", "Vote counted", {"zh_cn": "投票成功", "en_us": "Vote counted"})
 
 
