@@ -147,3 +147,30 @@ def test_an_off_plugin_claiming_a_taken_button_type_is_no_conflict(tmp_path, kit
         body, headers = kit.card_action_trigger(message_id=message_id,
                                                 value={"button_type": "echo_sync", "button_id": "b1"})
         assert server.post("/lark/callback", body, headers).json()["toast"]["content"].startswith("sync on")
+
+
+def test_plugins_enable_and_disable_edit_the_file_and_keep_its_comments(tmp_path):
+    config = "# our bot\n[bot]\ndatabase = \"cardbot.db\"  # beside this file\n\n" + ECHO.replace("true", "false")
+    enabled = cli(tmp_path, config, "plugins", "enable", "echo_sync")
+    assert enabled.returncode == 0, enabled.stderr
+    assert enabled.stdout == "echo_sync: on (was off); restart the bot to apply\n"
+    text = (tmp_path / "plugins.toml").read_text()
+    assert "# our bot" in text and "# beside this file" in text and "enabled = true" in text
+    listing = json.loads(cli(tmp_path, text, "plugins", "list", "--json").stdout)
+    assert next(row for row in listing["plugins"] if row["name"] == "echo_sync")["state"] == "on"
+    assert cli(tmp_path, text, "plugins", "disable", "echo_sync").returncode == 0
+    assert "enabled = false" in (tmp_path / "plugins.toml").read_text()
+
+
+def test_enabling_a_plugin_that_would_stop_start_up_is_refused_and_writes_nothing(tmp_path):
+    config = ECHO + CONFLICTING.replace("true", "false")
+    refused = cli(tmp_path, config, "plugins", "enable", "conflicting")
+    assert refused.returncode == 2
+    assert "not enabled, plugins.toml is unchanged" in refused.stderr and "claimed by 2 enabled plugins" in refused.stderr
+    assert (tmp_path / "plugins.toml").read_text() == config
+
+
+def test_enable_with_a_module_adds_the_table(tmp_path):
+    result = cli(tmp_path, "[bot]\n", "plugins", "enable", "counter", "--module", "cardbot_testplugins.counter")
+    assert result.returncode == 0, result.stderr
+    assert 'module = "cardbot_testplugins.counter"' in (tmp_path / "plugins.toml").read_text()

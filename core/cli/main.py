@@ -12,7 +12,7 @@ from typing import Sequence
 
 from ..config import default_config_path
 from ..errors import CardbotError
-from . import cards, plugins, prune, send, serve
+from . import cards, plugins, prune, send, serve, switch
 
 
 def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
@@ -36,6 +36,10 @@ def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
     plugin = commands.add_parser("plugins", help="what plugins exist, which are on, what they claim")
     plugin_commands = plugin.add_subparsers(dest="plugins_command", metavar="ACTION", required=True)
     plugins.add_list_arguments(with_config(plugin_commands.add_parser("list", help="list every known plugin")))
+    switch.add_arguments(with_config(plugin_commands.add_parser("enable", help="turn a plugin on in plugins.toml")),
+                         enable=True)
+    switch.add_arguments(with_config(plugin_commands.add_parser("disable", help="turn a plugin off in plugins.toml")),
+                         enable=False)
     return parser
 
 
