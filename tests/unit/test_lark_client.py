@@ -17,26 +17,6 @@ EXCLUSIVE = {"elements": [{"tag": "markdown", "content": "mine"}]}
 V2 = {"schema": "2.0", "body": {"elements": [{"tag": "markdown", "content": "2.0"}]}}
 
 
-class Clock:
-    """Time that moves only when the client sleeps or a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def lark(clock):
     with FakeLarkPlatform(app_id="cli_test", app_secret="secret", clock=clock) as platform:

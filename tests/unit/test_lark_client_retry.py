@@ -11,26 +11,6 @@ from cardbot.testing import FakeLarkPlatform, free_port
 CARD = {"config": {"update_multi": True}, "elements": [{"tag": "markdown", "content": "hi"}]}
 
 
-class Clock:
-    """Time that moves only when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
 @pytest.fixture
 def lark():
     with FakeLarkPlatform(app_id="cli_test", app_secret="secret") as platform:
