@@ -7,7 +7,6 @@ import sqlite3
 import threading
 import time
 
-import pytest
 import requests
 
 from conftest import new_message_id, plugin_state, put_card, show_card

@@ -30,9 +30,11 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
+
+from .lark_rules import CardUpdate, LarkRules, Refused
 
 MESSAGES_PATH = "/open-apis/im/v1/messages"
 ROUTES = {
@@ -42,8 +44,6 @@ ROUTES = {
 }
 KINDS = ("token", "send", "update", "patch")
 """What `fail_next` and `delay` can target besides an exact path; `patch` is PATCH /open-apis/im/v1/messages/:id."""
-RECEIVE_ID_TYPES = ("open_id", "union_id", "user_id", "email", "chat_id")
-MAX_CARD_BYTES = 30 * 1024
 
 
 @dataclass
@@ -65,19 +65,6 @@ class RecordedRequest:
 
 
 @dataclass
-class CardUpdate:
-    """A delayed update (`kind` "update") or patch the platform applied; `message_id` None: token not issued here."""
-
-    kind: str
-    message_id: str | None
-    card: dict
-    open_ids: list[str] | None = None
-    token: str | None = None
-    operator: str | None = None
-    """The open_id the update token was issued for (`issue_update_token`)."""
-
-
-@dataclass
 class _Rule:
     target: str
     times: int | None
@@ -87,11 +74,7 @@ class _Rule:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Refused(Exception):
-    """Lark refuses the request: `_Refused(code, msg)`."""
-
-
-class FakeLarkPlatform:
+class FakeLarkPlatform(LarkRules):
     """The Lark open platform for one app, on `http://127.0.0.1:<free port>` inside `with`; thread-safe."""
 
     def __init__(self, app_id: str = "cli_test", app_secret: str = "secret", *, expire: int = 7200,
@@ -232,74 +215,9 @@ class FakeLarkPlatform:
                 if request.kind != "token":
                     self._authorize(request.headers.get("Authorization", ""))
                 return 200, {"code": 0, "msg": "success", **endpoints[request.kind](request, body)}
-        except _Refused as refused:
+        except Refused as refused:
             code, msg = refused.args
             return 400, {"code": code, "msg": msg, "error": {"log_id": request.request_id}}
-
-    def _token(self, request: RecordedRequest, body: dict) -> dict[str, Any]:
-        if body.get("app_id") != self.app_id or body.get("app_secret") != self.app_secret:
-            raise _Refused(10014, "app secret invalid")
-        now = self._clock()
-        if self._current is None or self._tokens[self._current] - now < 30 * 60:
-            self._current = "t-" + secrets.token_hex(16)
-            self._tokens[self._current] = now + self.expire
-        return {"tenant_access_token": self._current, "expire": int(self._tokens[self._current] - now)}
-
-    def _authorize(self, header: str) -> None:
-        scheme, _, token = header.partition(" ")
-        if scheme != "Bearer" or not token:
-            raise _Refused(99991661, "Missing access token for authorization")
-        if self._tokens.get(token, float("-inf")) <= self._clock():
-            raise _Refused(99991663, "Invalid access token for authorization")
-
-    def _send(self, request: RecordedRequest, body: dict) -> dict[str, Any]:
-        id_type, receive_id, uuid = request.query.get("receive_id_type"), body.get("receive_id"), body.get("uuid")
-        if id_type not in RECEIVE_ID_TYPES or not isinstance(receive_id, str) or not receive_id:
-            raise _Refused(99992402, f"field validation failed: receive_id, receive_id_type in {RECEIVE_ID_TYPES}")
-        if body.get("msg_type") != "interactive" or not (uuid is None or isinstance(uuid, str) and len(uuid) <= 50):
-            raise _Refused(99992402, "field validation failed: msg_type must be interactive, uuid ≤ 50 chars")
-        card, now = _card_from_string(body.get("content"), code=230001), self._clock()
-        if uuid in self._uuids and now - self._uuids[uuid][1] < 3600:
-            return {"data": {"message_id": self._uuids[uuid][0]}}
-        message_id = "om_" + secrets.token_hex(16)
-        self.messages[message_id] = {"receive_id": receive_id, "receive_id_type": id_type, "card": card, "uuid": uuid}
-        if uuid is not None:
-            self._uuids[uuid] = (message_id, now)
-        return {"data": {"message_id": message_id}}
-
-    def _update(self, request: RecordedRequest, body: dict) -> dict[str, Any]:
-        token, card = body.get("token"), body.get("card")
-        if not isinstance(token, str) or not token.startswith("c-"):
-            raise _Refused(300020, "invalid token format")
-        if not isinstance(card, dict) or _size(card) > MAX_CARD_BYTES:
-            raise _Refused(10002, "card must be a JSON object of at most 30 KB")
-        if self._update_uses.get(token, 0) >= 2:
-            raise _Refused(300040, "the token has been used more than 2 times")
-        message_id, operator = self._update_tokens.get(token, (None, None))
-        stored = self.messages.get(message_id, {}).get("card")
-        shared, open_ids = _is_shared(card if stored is None else stored), card.get("open_ids")
-        if not shared and not open_ids:
-            raise _Refused(300090, "open_ids is required to update an exclusive card (update_multi is not true)")
-        if shared and "open_ids" in card or not (shared or _strings(open_ids)):
-            raise _Refused(200320, "invalid open_ids: a list of open_ids, for exclusive cards only")
-        new_card = {key: value for key, value in card.items() if key != "open_ids"}
-        self._update_uses[token] = self._update_uses.get(token, 0) + 1
-        if shared and message_id in self.messages:
-            self.messages[message_id]["card"] = new_card
-        self.updates.append(CardUpdate("update", message_id, new_card, open_ids, token, operator))
-        return {}
-
-    def _patch(self, request: RecordedRequest, body: dict) -> dict[str, Any]:
-        message_id = unquote(request.path.rpartition("/")[2])
-        if message_id not in self.messages:
-            raise _Refused(230001, f"invalid message_id: {message_id}")
-        card = _card_from_string(body.get("content"), code=230099)
-        if not (_is_shared(self.messages[message_id]["card"]) and _is_shared(card)):
-            raise _Refused(230099, "only shared cards can be patched: config.update_multi true before and after")
-        self.messages[message_id]["card"] = card
-        self.updates.append(CardUpdate("patch", message_id, card))
-        return {}
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -316,28 +234,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests read `platform.requests` instead."""
-
-
-def _card_from_string(content: Any, *, code: int) -> dict:
-    try:
-        card = json.loads(content) if isinstance(content, str) else None
-    except ValueError:
-        card = None
-    if not isinstance(card, dict):
-        raise _Refused(code, "content must be a JSON string of a card object")
-    if _size(card) > MAX_CARD_BYTES:
-        raise _Refused(230025, "the card is longer than 30 KB")
-    return card
-
-
-def _size(card: dict) -> int:
-    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
-
-
-def _strings(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _is_shared(card: dict) -> bool:
-    config = card.get("config")
-    return card.get("schema") == "2.0" or isinstance(config, dict) and config.get("update_multi") is True
