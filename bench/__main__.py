@@ -1,0 +1,99 @@
+"""`python -m bench`: measure cardbot against bare Sanic and the lark-oapi peer; write docs/performance.md.
+
+    python -m bench                      # every configuration, 3 interleaved rounds (about 20 minutes)
+    python -m bench --quick              # one line: ratio_vs_bare=… ratio_vs_peer=… p99_ms=…
+    python -m bench --only bare/1w 'a/cardbot/*' --rounds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fnmatch
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+from .runner import ROOT_OUT, Runner, all_configs, quick_configs
+from .wrk import wrk_path
+
+REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+PEER_MODULES = {"lark_oapi": "lark-oapi", "flask": "flask", "gunicorn": "gunicorn"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true",
+                        help="workload (a), trigger, 1 worker: cardbot vs bare vs peer, 1 round; prints one line")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds of load per run (default 10; quick 5)")
+    parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
+    parser.add_argument("--only", nargs="+", metavar="NAME",
+                        help="run only these configurations (names or shell patterns, e.g. bare/1w 'a/cardbot/*')")
+    parser.add_argument("--list", action="store_true", help="list the configuration names and exit")
+    args = parser.parse_args(argv)
+
+    configs = quick_configs() if args.quick else all_configs()
+    if args.list:
+        print("\n".join(config.name for config in configs))
+        return 0
+    if args.only:
+        configs = [c for c in configs if any(fnmatch.fnmatchcase(c.name, pattern) for pattern in args.only)]
+        if not configs:
+            parser.error("--only matches no configuration (see --list)")
+    rounds = args.rounds or (1 if args.quick else 3)
+    duration = args.duration or (5.0 if args.quick else 10.0)
+    check_dependencies(any(config.kind == "peer" for config in configs))
+
+    # imported late: the checks above explain a missing dependency before anything imports it
+    from .micro import patch_30kb_card
+    from .report import quick_line, render, summarize
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    shutil.rmtree(ROOT_OUT, ignore_errors=True)
+    runner = Runner(ROOT_OUT, duration=duration, connections=args.connections)
+    runs = []
+    try:
+        progress(f"calibrating: bare Sanic, 1 worker… {runner.calibrate():,.0f} req/s")
+        for round_number in range(1, rounds + 1):
+            for index, config in enumerate(configs, 1):
+                for run in runner.run(config, round_number):
+                    runs.append(run)
+                    state = "ok" if run.valid else f"INVALID: {run.result.invalid}"
+                    progress(f"round {round_number}/{rounds} [{index}/{len(configs)}] {config.name}: "
+                             f"{run.result.rps:,.0f} req/s, p99 {run.result.p99_ms:.1f} ms, "
+                             f"{run.peak_kb / 1024:.0f} MB ({run.seconds:.0f} s) {state}")
+    finally:
+        runner.close()
+    rows = summarize(runs)
+    if args.quick:
+        print(quick_line(rows))
+        return 0 if all(run.valid for run in runs) else 1
+    micro = patch_30kb_card()
+    command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = render(rows, command=command.strip(), rounds=rounds, duration=duration,
+                  connections=args.connections, micro=micro, started=started)
+    target = ROOT_OUT / "performance.md" if args.only else REPORT
+    target.write_text(text, encoding="utf-8")
+    progress(f"wrote {target}; server logs are in {ROOT_OUT}")
+    print(text)
+    return 0
+
+
+def check_dependencies(peer: bool) -> None:
+    """wrk, and for the peer the bench Python packages, with how to install what is missing."""
+    wrk_path()
+    missing = [name for module, name in PEER_MODULES.items() if peer and importlib.util.find_spec(module) is None]
+    if missing:
+        raise SystemExit(f"error: the peer needs {', '.join(missing)}: pip install {' '.join(missing)} "
+                         "(or pip install -e '.[bench]')")
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

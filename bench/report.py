@@ -1,0 +1,279 @@
+"""Medians, ratios and the Markdown report (docs/performance.md); the one-line `--quick` summary."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import os
+import platform
+import re
+import statistics
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .micro import TARGET_MS, MicroResult
+from .runner import GROWTH, Config, Run
+from .servers import PEER_THREADS
+from .workloads import WORKLOADS
+from .wrk import THREADS, TIMEOUT, wrk_version
+
+GROWTH_TITLES = {"": "1 plugin, 1 KB card, 1,000 cards (baseline)", "100-plugins": "100 plugins",
+                 "30KB-card": "30 KB card", "1M-cards": "1,000,000 stored cards"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A configuration's medians over its valid runs, and its ratios (medians of per-round ratios)."""
+
+    config: Config
+    runs: list[Run]
+    rps: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    peak_mb: float | None
+    processes: int
+    vs_bare: float | None
+    vs_peer: float | None
+    vs_base: float | None  # growth rows: throughput relative to the growth baseline
+
+    @property
+    def valid_runs(self) -> int:
+        return sum(run.valid for run in self.runs)
+
+
+def summarize(runs: list[Run]) -> dict[str, Row]:
+    """One Row per configuration measured."""
+    final = {(run.config.name, run.round_number): run for run in runs}  # a redone run replaces its invalid try
+    by_name: dict[str, list[Run]] = {}
+    for run in runs:
+        by_name.setdefault(run.config.name, []).append(run)
+
+    def per_round_ratio(config: Config, other: str) -> float | None:
+        ratios = []
+        for (name, round_number), run in final.items():
+            base = final.get((other, round_number))
+            if name == config.name and run.valid and base is not None and base.valid and base.result.rps:
+                ratios.append(run.result.rps / base.result.rps)
+        return statistics.median(ratios) if ratios else None
+
+    rows = {}
+    for name, config_runs in by_name.items():
+        config = config_runs[0].config
+        valid = [run for run in config_runs if run.valid]
+        peer = f"{config.workload}/peer/{config.fmt}/{config.workers}w"
+        base = "a/cardbot/trigger/1w"
+        rows[name] = Row(
+            config=config, runs=config_runs,
+            rps=_median(run.result.rps for run in valid),
+            p50_ms=_median(run.result.p50_ms for run in valid),
+            p99_ms=_median(run.result.p99_ms for run in valid),
+            peak_mb=_median(run.peak_kb / 1024 for run in valid),
+            processes=max((run.processes for run in valid), default=0),
+            vs_bare=per_round_ratio(config, f"bare/{config.workers}w"),
+            vs_peer=per_round_ratio(config, peer) if config.kind == "cardbot" and not config.growth else None,
+            vs_base=per_round_ratio(config, base) if config.growth else None,
+        )
+    return rows
+
+
+def quick_line(rows: dict[str, Row]) -> str:
+    """`ratio_vs_bare=X.XX ratio_vs_peer=X.XX p99_ms=Y.Y` for cardbot, workload (a), trigger, 1 worker
+    (nan for what was not measured validly)."""
+    row = rows.get("a/cardbot/trigger/1w")
+
+    def value(name: str) -> float:
+        found = getattr(row, name) if row else None
+        return float("nan") if found is None else found
+
+    return f"ratio_vs_bare={value('vs_bare'):.2f} ratio_vs_peer={value('vs_peer'):.2f} p99_ms={value('p99_ms'):.1f}"
+
+
+def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, connections: int,
+           micro: MicroResult | None, started: datetime.datetime) -> str:
+    """The whole report."""
+    parts = [
+        "# Performance\n",
+        f"Written by `{command}` on {started:%Y-%m-%d %H:%M} UTC; regenerate it with `python -m bench` from the "
+        "project root (20 to 25 minutes; `python -m bench --quick` prints the headline in under a minute).\n",
+        _machine(),
+        _method(rounds, duration, connections),
+        _targets(rows, micro, connections),
+    ]
+    for workload in WORKLOADS.values():
+        parts.append(_workload_table(workload.name, workload.title, rows))
+    parts.append(_growth_table(rows))
+    parts.append(_notes(rows))
+    return "\n".join(part for part in parts if part)
+
+
+def _machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor() or "unknown")
+    mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("sanic", "lark-oapi", "flask", "gunicorn"))
+    return (
+        "## Machine\n\n"
+        f"- CPU: {cpu}, {os.cpu_count()} cores (shared with other work: figures are noisy, read the ratios)\n"
+        f"- RAM: {mem_kb / 1024 / 1024:.1f} GiB; kernel {platform.release()}; Python {platform.python_version()}\n"
+        f"- {versions}; {wrk_version()}\n"
+    )
+
+
+def _method(rounds: int, duration: float, connections: int) -> str:
+    return f"""## Method
+
+- **Interleaved rounds.** {rounds} round(s); each round measures every configuration once, one after the other
+  (start the server, build its requests, run wrk for {duration:g} s, read its memory, stop it). Slow drifts of
+  the shared machine hit every configuration alike. Figures are **medians over the valid rounds**; ratios are
+  medians of the per-round ratios (a configuration against its baseline measured minutes apart in the same
+  round), which is why the ratios, not the absolute figures, are the result.
+- **Load generator.** `wrk -t {THREADS} -c {connections} -d {duration:g}s --latency --timeout {TIMEOUT}` with
+  `bench/replay.lua`, which replays pre-built requests: every request is a real Lark callback built by
+  `cardbot.testing.LarkCallbacks` (legacy: plain body, sha1 signature with the verification token;
+  card.action.trigger: AES-256-CBC encrypted body, sha256 signature with the encrypt key), every one distinct
+  (a different person's click and a fresh delivery id, so deduplication never short-cuts the work), built just
+  before each run so their timestamps are fresh. Each wrk thread formats its own file of requests in `init()`
+  (no thread sends before every thread is ready) and hands each out once. **A run with any non-200 answer,
+  any answer without the click's result (a "processing" or "busy" toast instead of the counted vote or the
+  done release), socket error, timeout (no answer within Lark's 3 s) or replayed request is invalid**: it is
+  listed under Notes and left out of the medians (a run that ran out of requests is redone once with more).
+- **Configurations.** *bare*: a Sanic app whose one route parses the JSON body and returns a fixed card
+  (`bench/bare_sanic.py`; `serve_single` for 1 worker, `workers=2` otherwise; access log off), driven with
+  the requests of workload (a), card.action.trigger. *cardbot*: the
+  real server, `python bot.py serve --workers N` with the bundled vote plugin (and publish for (c)), the full
+  pipeline (decrypt, verify, dedupe, route, plugin, merge, validate, store, answer). *peer*: the official SDK
+  (`lark.EventDispatcherHandler` for card.action.trigger, `lark.CardActionHandler` for legacy) on Flask under
+  gunicorn with N `gthread` workers of {PEER_THREADS} threads each (`bench/peer_app.py`; the peer's fastest
+  setting in a tuning pass, 1 to 32 threads and sync workers tried): it loads the card from SQLite,
+  applies the same vote (one per person per card, counts on the buttons) or release, stores it and answers
+  the updated card. It keeps no history, delivery records or deduplication, which cardbot does.
+- **Durability is the same on both sides**: SQLite in WAL mode with `synchronous=NORMAL`, every click
+  committed before it is answered. That survives `kill -9` of the server; a power loss can lose the last
+  commits (WAL with `synchronous=FULL` would cover it, at a cost per commit).
+- **Memory**: the largest VmHWM (peak resident set) over the server's processes (main process and every
+  worker), read from `/proc/<pid>/status` just before the server is stopped.
+- **Cards** are stored straight into the server's SQLite file before it starts (`put_card`, one transaction);
+  the 1,000,000-card database is filled once (999,000 small filler cards) and reused by every round.
+"""
+
+
+def _targets(rows: dict[str, Row], micro: MicroResult | None, connections: int) -> str:
+    full = rows.get("a/cardbot/trigger/1w")
+    many = rows.get("a/cardbot/trigger/1w/100-plugins")
+    lines = ["## Targets (workload (a), same run, same load generator; ratios against the same worker count)\n",
+             "| target | goal | measured | met |", "|---|---|---|---|"]
+
+    def line(what: str, goal: str, value: float | None, shown: str, met: Callable[[float], bool]) -> None:
+        measured = shown.format(value) if value is not None else "not measured"
+        verdict = ("yes" if met(value) else "**no**") if value is not None else "–"
+        lines.append(f"| {what} | {goal} | {measured} | {verdict} |")
+
+    line("full pipeline throughput, % of bare Sanic (trigger, 1 worker)", "≥ 50 %",
+         full.vs_bare * 100 if full and full.vs_bare else None, "{:.1f} %", lambda v: v >= 50)
+    line("full pipeline throughput × lark-oapi peer (trigger, 1 worker)", "≥ 2.5×",
+         full.vs_peer if full else None, "{:.2f}×", lambda v: v >= 2.5)
+    line(f"p99 latency at {connections} connections (trigger, 1 worker)", "< 50 ms",
+         full.p99_ms if full else None, "{:.1f} ms", lambda v: v < 50)
+    line("throughput with 100 plugins vs 1 plugin", "within 10 %",
+         (many.vs_base - 1) * 100 if many and many.vs_base else None, "{:+.1f} %", lambda v: abs(v) <= 10)
+    line("patch applied to a 30 KB card (apply_patch + validate_card, median)", f"< {TARGET_MS:g} ms",
+         micro.median_ms if micro else None, "{:.3f} ms", lambda v: v < TARGET_MS)
+    if micro:
+        lines.append(f"\nThe patch micro-benchmark: the vote plugin's JSON Patch (4 buttons relabelled) on a "
+                     f"{micro.card_bytes:,}-byte poll card, {micro.runs:,} runs in-process: median "
+                     f"{micro.median_ms:.3f} ms, p99 {micro.p99_ms:.3f} ms.")
+    lines.append("\n" + _load_generator(rows))
+    return "\n".join(lines) + "\n"
+
+
+def _load_generator(rows: dict[str, Row]) -> str:
+    bare = [row for row in rows.values() if row.config.kind == "bare" and row.rps]
+    cardbot = [row for row in rows.values() if row.config.kind == "cardbot" and row.rps]
+    if not bare or not cardbot:
+        return "**Load generator**: not shown (needs bare Sanic and cardbot in the same run)."
+    top, best = max(bare, key=lambda r: r.rps or 0), max(cardbot, key=lambda r: r.rps or 0)
+    return (f"**The load generator is not the bottleneck**: the same wrk setup drove bare Sanic "
+            f"(`{top.config.name}`) at {top.rps:,.0f} req/s, {top.rps / best.rps:.1f}× cardbot's best "
+            f"throughput ({best.rps:,.0f} req/s, `{best.config.name}`).")
+
+
+HEADER = ("| configuration | format | workers | req/s | p50 ms | p99 ms | peak MB/process (processes) "
+          "| × bare | × peer | valid runs |\n|---|---|---|---:|---:|---:|---:|---:|---:|---|")
+
+
+def _workload_table(workload: str, title: str, rows: dict[str, Row]) -> str:
+    chosen = [row for row in rows.values() if row.config.kind == "bare"] + sorted(
+        (row for row in rows.values() if row.config.workload == workload and row.config.kind != "bare"
+         and not row.config.growth),
+        key=lambda r: (r.config.workers, r.config.kind != "cardbot", r.config.fmt))
+    if len(chosen) == sum(row.config.kind == "bare" for row in chosen):
+        return ""
+    lines = [f"## Workload {title}\n", HEADER]
+    for row in chosen:
+        kind = "bare Sanic (fixed card; shared by all workloads)" if row.config.kind == "bare" else row.config.kind
+        fmt = "trigger" if row.config.kind == "bare" else row.config.fmt
+        vs_bare = 1.0 if row.config.kind == "bare" and row.rps else row.vs_bare
+        lines.append(f"| {kind} | {fmt} | {row.config.workers} | {_f(row.rps, '{:,.0f}')} | "
+                     f"{_f(row.p50_ms, '{:.1f}')} | {_f(row.p99_ms, '{:.1f}')} | "
+                     f"{_f(row.peak_mb, '{:.0f}')} ({row.processes}) | {_f(vs_bare, '{:.2f}')} | "
+                     f"{_f(row.vs_peer, '{:.2f}')} | {row.valid_runs}/{len(row.runs)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _growth_table(rows: dict[str, Row]) -> str:
+    chosen = [rows[name] for name in ["a/cardbot/trigger/1w"] + [f"a/cardbot/trigger/1w/{g}" for g in GROWTH]
+              if name in rows]
+    if not any(row.config.growth for row in chosen):
+        return ""
+    lines = ["## Growth (cardbot, workload (a), trigger, 1 worker)\n",
+             "Each growth run follows its baseline in every round. \"Throughput vs baseline\" is the median of "
+             "the per-round ratios, so it can differ from the ratio of the two medians.\n",
+             "| what grew | req/s | p50 ms | p99 ms | peak MB/process | throughput vs baseline | × bare "
+             "| valid runs |", "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for row in chosen:
+        change = _f((row.vs_base - 1) * 100 if row.vs_base else None, "{:+.1f} %") if row.config.growth else "–"
+        lines.append(f"| {GROWTH_TITLES[row.config.growth]} | {_f(row.rps, '{:,.0f}')} | {_f(row.p50_ms, '{:.1f}')}"
+                     f" | {_f(row.p99_ms, '{:.1f}')} | {_f(row.peak_mb, '{:.0f}')} | {change} | "
+                     f"{_f(row.vs_bare, '{:.2f}')} | {row.valid_runs}/{len(row.runs)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _notes(rows: dict[str, Row]) -> str:
+    lines = ["## Notes\n"]
+    for row in rows.values():
+        for run in row.runs:
+            if not run.valid:
+                lines.append(f"- **invalid**: round {run.round_number}, `{row.config.name}` ({run.result.rps:,.0f} "
+                             f"req/s, p99 {run.result.p99_ms:.1f} ms, not counted): {run.result.invalid}")
+        for when, problems in (("while serving", [line for run in row.runs for line in run.log_problems]),
+                               ("while stopping", [line for run in row.runs for line in run.shutdown_problems])):
+            if problems:
+                kinds = list(dict.fromkeys(_normalized(line) for line in problems))
+                shown = "; ".join(f"`{kind[:160]}`" for kind in kinds[:4])
+                lines.append(f"- `{row.config.name}` logged {len(problems)} warning/error line(s) {when} "
+                             f"over {len(row.runs)} run(s), e.g. {shown}")
+    if len(lines) == 1:
+        lines.append("- Every run was valid and no server logged a warning or an error.")
+    return "\n".join(lines) + "\n"
+
+
+def _normalized(line: str) -> str:
+    """A log line without its timestamp, process id and numbers, so repeats of one problem collapse."""
+    line = re.sub(r"^(Main\s+)?\d{4}-\d\d-\d\d[ T][\d:,.]+( \+\d{4})?\s*", "", line.strip())
+    return re.sub(r"\d+", "N", line)
+
+
+def _median(values: Iterable[float]) -> float | None:
+    values = list(values)
+    return statistics.median(values) if values else None
+
+
+def _f(value: float | None, fmt: str) -> str:
+    return fmt.format(value) if value is not None else "–"
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
