@@ -11,6 +11,7 @@ if __name__ == "core":  # the repository folder imported by its folder name
     raise ImportError("import cardbot, not core: `pip install -e .` installs core/ as the package `cardbot`")
 
 from .action import LEGACY, TRIGGER, Action, Operator
+from .bot import Bot
 from .errors import ActionFailed, CardbotError, CardInvalid, ConfigError, PatchError
 from .frozen import FrozenDict, freeze, thaw
 from .hookspecs import hookimpl
@@ -25,6 +26,7 @@ __all__ = [
     "TRIGGER",
     "Action",
     "ActionFailed",
+    "Bot",
     "CardInvalid",
     "CardbotError",
     "ConfigError",

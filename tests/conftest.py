@@ -1,113 +1,16 @@
-"""Shared fixtures: real server processes, Lark-built callbacks, the seed card, and database snapshots."""
+"""Fixtures and options shared by the integration tests (helpers live in support.py)."""
 
 from __future__ import annotations
 
-import copy
-import json
-import sqlite3
-import sys
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
 from cardbot.testing import BotServer, LarkCallbacks
+from support import ENCRYPT_KEY, STANDARD_CONFIG, VERIFICATION_TOKEN, start_server
 
-ROOT = Path(__file__).resolve().parents[1]
-BOT_PY = ROOT / "bot.py"
-TEST_PLUGINS = ROOT / "tests" / "testplugins"
-VERIFICATION_TOKEN = "test-verification-token"
-ENCRYPT_KEY = "test-encrypt-key"
-SECRETS = {"LARK_VERIFICATION_TOKEN": VERIFICATION_TOKEN, "LARK_ENCRYPT_KEY": ENCRYPT_KEY}
-BOT_COMMAND = [sys.executable, str(BOT_PY)]
 FIGURES = pytest.StashKey[dict]()
-
-SEED_BUTTON = {"button_type": "public_publish", "button_id": "1626958617426"}
-SEED_CARD: dict[str, Any] = {
-    "i18n_elements": {
-        "zh_cn": [
-            {
-                "tag": "action",
-                "actions": [
-                    {
-                        "tag": "button",
-                        "text": {"tag": "plain_text", "content": "完成「全量发布」"},
-                        "value": SEED_BUTTON,
-                        "type": "primary",
-                    }
-                ],
-            }
-        ]
-    }
-}
-DONE_ELEMENTS = [{"tag": "div", "fields": [{"is_short": False, "text": {"tag": "lark_md", "content": "已完成"}}]}]
-
-STANDARD_CONFIG = """
-[bot]
-database = "cardbot.db"
-log_level = "DEBUG"
-
-[plugins.publish]
-enabled = true
-
-[plugins.echo_sync]
-enabled = true
-module = "cardbot_testplugins.echo_sync"
-label = "pressed"
-
-[plugins.echo_async]
-enabled = true
-module = "cardbot_testplugins.echo_async"
-
-[plugins.counter]
-enabled = true
-module = "cardbot_testplugins.counter"
-
-[plugins.zoo]
-enabled = true
-module = "cardbot_testplugins.zoo"
-
-[plugins.offline]
-enabled = false
-module = "cardbot_testplugins.offline"
-"""
-
-
-def new_message_id() -> str:
-    """A fresh om_… id, so tests sharing a server never touch each other's cards."""
-    return f"om_{uuid.uuid4().hex[:16]}"
-
-
-def button_card(button_type: str, button_id: str = "b1", *, shared: bool = True, **value: Any) -> dict:
-    """A JSON 1.0 card with one button whose value routes to `button_type`."""
-    return {
-        "config": {"update_multi": shared},
-        "elements": [
-            {"tag": "div", "text": {"tag": "plain_text", "content": "hello"}},
-            {"tag": "action", "actions": [
-                {"tag": "button", "text": {"tag": "plain_text", "content": "Go"},
-                 "value": {"button_type": button_type, "button_id": button_id, **value}},
-            ]},
-        ],
-    }
-
-
-def seed_card() -> dict:
-    """A private copy of the seed document's card."""
-    return copy.deepcopy(SEED_CARD)
-
-
-def start_server(directory: Path, plugins_toml: str, *, env: dict[str, str] | None = None, workers: int = 1,
-                 dev: bool = False, extra_pythonpath: tuple[Path, ...] = ()) -> BotServer:
-    """Start `python bot.py serve` with the test plugins importable; the marker dir catches stray imports."""
-    marker_dir = directory / "markers"
-    marker_dir.mkdir(parents=True, exist_ok=True)
-    environment = {**(SECRETS if env is None else env), "CARDBOT_TEST_MARKER_DIR": str(marker_dir)}
-    server = BotServer(directory, plugins_toml=plugins_toml, env=environment, workers=workers, dev=dev,
-                       command=BOT_COMMAND, extra_pythonpath=(TEST_PLUGINS, *extra_pythonpath))
-    return server.start()
-
 
 @pytest.fixture
 def kit() -> LarkCallbacks:
@@ -136,42 +39,6 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., BotServer]]:
     yield start
     for server in started:
         server.stop()
-
-
-def put_card(server: BotServer, message_id: str, card: dict) -> int:
-    """Store `card` with `python bot.py card put`; returns the version."""
-    result = server.cli("card", "put", message_id, "-", stdin=json.dumps(card, ensure_ascii=False))
-    assert result.returncode == 0, result.stderr
-    return result.json()["version"]
-
-
-def show_card(server: BotServer, message_id: str, *, history: bool = False) -> dict:
-    """`python bot.py card show` as parsed JSON."""
-    args = ["card", "show", message_id, *(["--history"] if history else [])]
-    result = server.cli(*args)
-    assert result.returncode == 0, result.stderr
-    return result.json()
-
-
-def database_snapshot(server: BotServer) -> dict[str, list[tuple]]:
-    """Every row of every cardbot table, read straight from the SQLite file."""
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    try:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(conn.execute(f"SELECT * FROM [{table}]").fetchall(), key=repr) for table in tables}
-    finally:
-        conn.close()
-
-
-def plugin_state(server: BotServer, plugin: str, message_id: str) -> dict[str, Any]:
-    """A plugin's committed state for one card ("" for its plugin-wide state)."""
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    try:
-        rows = conn.execute("SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ?",
-                            (plugin, message_id)).fetchall()
-    finally:
-        conn.close()
-    return {key: json.loads(value) for key, value in rows}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

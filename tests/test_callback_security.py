@@ -9,7 +9,7 @@ import time
 import pytest
 
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
-from conftest import (ENCRYPT_KEY, SEED_BUTTON, STANDARD_CONFIG, VERIFICATION_TOKEN, database_snapshot,
+from support import (ENCRYPT_KEY, SEED_BUTTON, STANDARD_CONFIG, VERIFICATION_TOKEN, database_snapshot,
                       new_message_id, put_card, seed_card)
 
 JSON = {"Content-Type": "application/json"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card
 from cardbot.testing.server import server_environment
 
 CONFIG = '[bot]\ndatabase = "data/cards.db"\n[plugins.publish]\nenabled = true\n'

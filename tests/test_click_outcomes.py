@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import (SEED_BUTTON, button_card, database_snapshot, new_message_id, plugin_state, put_card,
+from support import (SEED_BUTTON, button_card, database_snapshot, new_message_id, plugin_state, put_card,
                       seed_card, show_card)
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import new_message_id, plugin_state, put_card, show_card, start_server
+from support import new_message_id, plugin_state, put_card, show_card, start_server
 from test_vote import poll_card, texts
 
 

@@ -9,7 +9,7 @@ import time
 
 import requests
 
-from conftest import new_message_id, plugin_state, put_card, show_card
+from support import new_message_id, plugin_state, put_card, show_card
 from test_vote import poll_card, texts
 
 CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'

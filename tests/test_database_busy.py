@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from conftest import SEED_BUTTON, new_message_id, put_card, seed_card, show_card
+from support import SEED_BUTTON, new_message_id, put_card, seed_card, show_card
 
 
 def test_a_locked_database_gives_a_busy_toast_not_a_500(server_factory, kit):

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
-from conftest import ENCRYPT_KEY, STANDARD_CONFIG, database_snapshot, new_message_id, put_card, start_server
+from support import ENCRYPT_KEY, STANDARD_CONFIG, database_snapshot, new_message_id, put_card, start_server
 from test_vote import poll_card
 
 MESSAGE_ID = new_message_id()

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from cardbot.testing import FakeLarkPlatform
-from conftest import (DONE_ELEMENTS, SECRETS, SEED_BUTTON, button_card, new_message_id, put_card, seed_card,
+from support import (DONE_ELEMENTS, SECRETS, SEED_BUTTON, button_card, new_message_id, put_card, seed_card,
                       show_card, start_server)
 from webhook import ReleaseWebhook
 

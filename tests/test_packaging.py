@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tomllib
 
-from conftest import ROOT
+from support import ROOT
 
 
 def test_every_package_is_declared():

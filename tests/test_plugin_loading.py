@@ -11,7 +11,7 @@ import pytest
 
 from cardbot.testing import BotServer
 from cardbot.testing.server import server_environment
-from conftest import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card
+from support import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card
 
 TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
 

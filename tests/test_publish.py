@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card, start_server
+from support import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card, start_server
 from webhook import ReleaseWebhook
 
 

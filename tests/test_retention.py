@@ -8,7 +8,7 @@ import time
 
 from cardbot.store.retention import prune_batch
 from cardbot.store.schema import open_database
-from conftest import button_card, new_message_id, put_card, show_card
+from support import button_card, new_message_id, put_card, show_card
 
 
 COUNTER = '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n'

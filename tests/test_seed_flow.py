@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card
+from support import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card
 
 
 def test_encrypted_signed_trigger_click_answers_the_done_card(bot, kit):

@@ -9,7 +9,7 @@ import pytest
 
 from cardbot.testing import FakeLarkPlatform
 from cardbot.testing.server import server_environment
-from conftest import BOT_COMMAND, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
 
 APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
 CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.echo_sync]\nenabled = true\nmodule = "cardbot_testplugins.echo_sync"\n'

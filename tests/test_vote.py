@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import new_message_id, plugin_state, put_card, show_card, start_server
+from support import new_message_id, plugin_state, put_card, show_card, start_server
 
 
 def poll_card(options=("yes", "no"), *, labels=None):

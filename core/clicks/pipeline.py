@@ -3,7 +3,7 @@
     outcome = await pipeline.handle(action)    # Outcome(toast, card, version, late)
 
 Clicks on one card are serialised (an in-process lock, then a lease row shared by every worker
-process), so the owning plugin sees the current card and state and runs exactly once per click.
+process: see turns.py), so the owning plugin sees the current card and state and runs exactly once per click.
 """
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ from ..toast import Toast
 from . import toasts
 from .dispatch import PluginFailed, PluginRunner
 from .hints import hint_unclaimed
-from .locks import CardLocks
+from .turns import CardTurns
 from .merge import merge_patch
 
 log = logging.getLogger("cardbot.clicks")
 LEASE_MARGIN = 30.0
 """A lease outlives the hard limit by this much, so only a frozen process can lose one."""
-POLL_SECONDS = (0.002, 0.05)
+POLL_SECONDS = (0.001, 0.01)
 """First and longest wait between looks at another process's lease or delivery."""
+BUSY_RETRY_SECONDS = 1.0
+"""How often a click hit by a locked database tries again to record its outcome."""
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ class ClickPipeline:
         self._store = store
         self._settings = settings
         self._processing_toast = processing_toast
-        self._locks = CardLocks()
         self._lease_seconds = settings.hard_limit + LEASE_MARGIN
         self._background: set[asyncio.Task] = set()
-        process = process_token()
-        self._holders = (f"{process}/{number}" for number in itertools.count())
+        self._process_token = process_token()
+        self._holders = (f"{self._process_token}/{number}" for number in itertools.count())
+        self._turns = CardTurns(lambda message_id: store.release_lease(message_id, self._process_token))
 
     async def handle(self, action: Action, started: float | None = None) -> Outcome:
         """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
@@ -95,10 +97,10 @@ class ClickPipeline:
     async def _process(self, click: Click) -> Outcome:
         action = click.action
         plugin = self._host.owner_of(action.button_type)
-        async with self._locks.hold(action.message_id) if plugin else nullcontext():
+        async with self._turns.hold(action.message_id) if plugin else nullcontext():
             claim = await self._store.claim_click(
                 action.delivery_id, action.message_id, click.holder,
-                lease=plugin is not None, lease_seconds=self._lease_seconds,
+                lease_holder=self._process_token if plugin else None, lease_seconds=self._lease_seconds,
             )
             if claim.earlier is not None:                                   # 5 dedupe
                 return await self._repeat(click, claim.earlier)
@@ -134,14 +136,17 @@ class ClickPipeline:
             merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
             log.warning("plugin %r failed on message %s: %s", failure.plugin, action.message_id, failure.detail)
-            if failure.still_running is not None:  # keep the card leased until the abandoned thread returns
-                failure.still_running.add_done_callback(lambda _: self._release_later(click))
-            return await self._finish(click, TIMED_OUT if failure.timed_out else FAILED,
-                                      toasts.failed(plugin.name, failure.reason), detail=failure.detail,
-                                      plugin=plugin.name, keep_lease=failure.still_running is not None)
+            outcome = await self._finish(click, TIMED_OUT if failure.timed_out else FAILED,
+                                         toasts.failed(plugin.name, failure.reason), detail=failure.detail,
+                                         plugin=plugin.name, lease=failure.still_running is None)
+            if failure.still_running is not None:  # the card stays ours until the abandoned thread returns
+                await asyncio.wait({failure.still_running})
+                await self._store.release_lease(action.message_id, self._process_token)
+            return outcome
         toast = patch.toast_value if patch else None
         change = CardChange(
             delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
+            lease_holder=self._process_token, release_lease=self._turns.give_back(action.message_id),
             base_version=stored.version, card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.open_id,
             patch_json=dumps(patch.to_json()) if merged else None,
@@ -169,35 +174,33 @@ class ClickPipeline:
         return Outcome(toast, loads(stored.card_json) if stored else None)
 
     async def _wait_for_lease(self, click: Click) -> StoredCard | None:
-        """Another process's click holds the card: look again, backing off, until it is ours or time is up."""
-        action = click.action
+        """Another process has the card: try again (which keeps our place in line), backing off,
+        until it is ours or time is up."""
         delay = POLL_SECONDS[0]
         while self._time_left(click) > 0:
-            if self._store.lease_is_free(action.message_id, click.holder):
-                stored = await self._store.lease_card(action.message_id, click.holder,
-                                                      lease_seconds=self._lease_seconds)
-                if stored is not None:
-                    return stored
             await asyncio.sleep(delay)
+            stored = await self._store.lease_card(click.action.message_id, self._process_token,
+                                                  lease_seconds=self._lease_seconds)
+            if stored is not None:
+                return stored
             delay = min(delay * 2, POLL_SECONDS[1])
         return None
 
     async def _finish(self, click: Click, status: str, toast: Toast | None, *, card: dict | None = None,
-                      detail: str | None = None, plugin: str | None = None, keep_lease: bool = False) -> Outcome:
+                      detail: str | None = None, plugin: str | None = None, lease: bool = True) -> Outcome:
+        """Record a click that changed nothing; with `lease`, end its turn on the card (see turns.py)."""
         action = click.action
+        in_turn = self._host.owner_of(action.button_type) is not None  # it holds the card's turn
+        release = lease and in_turn and self._turns.give_back(action.message_id)
         await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status,
                                        dumps(toast.to_json()) if toast else None, detail, plugin,
-                                       keep_lease=keep_lease)
+                                       release_lease_of=self._process_token if release else None)
         return Outcome(toast, card)
-
-    def _release_later(self, click: Click) -> None:
-        """Free the card once a cut-off plugin thread has really stopped."""
-        self._in_background(self._store.release_lease(click.action.message_id, click.holder))
 
     async def _finish_when_possible(self, click: Click) -> None:
         """The database stayed locked mid-click: record the click as failed (freeing its card) once it can."""
         while True:
-            await asyncio.sleep(POLL_SECONDS[1] * 20)
+            await asyncio.sleep(BUSY_RETRY_SECONDS)
             try:
                 await self._finish(click, FAILED, toasts.busy(), detail="the database stayed locked")
                 return

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from .liveness import is_alive
 
+WAIT_TURN_SECONDS = 0.5
+"""A process waiting for a card keeps its place in line this long after its last try (then anyone may go)."""
+
 RUNNING = "running"
 DONE = "done"
 INTERRUPTED = "interrupted"
@@ -59,6 +62,9 @@ class CardChange:
     delivery_id: str
     message_id: str
     holder: str
+    lease_holder: str
+    release_lease: bool
+    """False keeps the card's lease for the next click queued in the same process."""
     base_version: int | None
     card_json: str | None
     plugin: str | None
@@ -90,9 +96,11 @@ def read_delivery(conn: sqlite3.Connection, delivery_id: str) -> Delivery | None
 
 
 def claim_click(
-    conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, now: float, lease_until: float | None
+    conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, now: float,
+    lease_holder: str | None, lease_until: float,
 ) -> Claim:
-    """Record the delivery as running (or find an earlier delivery of it) and, given `lease_until`, lease the card."""
+    """Record the delivery as running (or find an earlier delivery of it) and, given a `lease_holder`
+    (the process), lease the card for it."""
     inserted = conn.execute(
         "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (delivery_id) DO UPDATE SET holder = holder WHERE holder = excluded.holder RETURNING 1",
@@ -101,36 +109,54 @@ def claim_click(
     if inserted is None:  # an earlier delivery of the same click holds the record
         return Claim(read_delivery(conn, delivery_id), None, False)
     card = read_card(conn, message_id)
-    leased = card is not None and lease_until is not None and _take_lease(conn, message_id, holder, now, lease_until)
+    leased = card is not None and lease_holder is not None and _take_lease(conn, message_id, lease_holder, now,
+                                                                           lease_until)
     return Claim(None, card, leased)
 
 
 def lease_card(
     conn: sqlite3.Connection, message_id: str, holder: str, now: float, lease_until: float
 ) -> StoredCard | None:
-    """Lease the card for `holder` and return it, or None while another live click holds it."""
+    """Lease the card for `holder` (a process) and return it, or None while another process has it."""
     if not _take_lease(conn, message_id, holder, now, lease_until):
         return None
     return read_card(conn, message_id)
 
 
 def _take_lease(conn: sqlite3.Connection, message_id: str, holder: str, now: float, until: float) -> bool:
-    taken = conn.execute(  # free, expired or already ours: take it in one statement
-        "INSERT INTO card_leases (message_id, holder, expires_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (message_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at "
-        "WHERE card_leases.expires_at <= ? OR card_leases.holder = excluded.holder RETURNING 1",
-        (message_id, holder, until, now),
+    """Take the card's lease for `holder`: when it is free and no other process is waiting its turn, or
+    when `holder` has it already (kept for its next click). Otherwise put `holder` in line, and say no."""
+    parameters = {"card": message_id, "holder": holder, "now": now, "until": until,
+                  "wait_until": now + WAIT_TURN_SECONDS}
+    taken = conn.execute(
+        "INSERT INTO card_leases (message_id, holder, expires_at) VALUES (:card, :holder, :until) "
+        "ON CONFLICT (message_id) DO UPDATE SET holder = :holder, expires_at = :until, "
+        "waiter = CASE WHEN waiter = :holder THEN NULL ELSE waiter END "
+        "WHERE (card_leases.holder = :holder AND card_leases.expires_at > :now) "
+        "OR (card_leases.expires_at <= :now AND (waiter IS NULL OR waiter = :holder OR waiter_until <= :now)) "
+        "RETURNING 1",
+        parameters,
     ).fetchone()
     if taken is not None:
         return True
-    if not lease_looks_free(conn, message_id, holder, now):  # held: by a live process, or a dead one?
-        return False
-    conn.execute("UPDATE card_leases SET holder = ?, expires_at = ? WHERE message_id = ?", (holder, until, message_id))
-    return True
+    owner, expires_at = conn.execute(
+        "SELECT holder, expires_at FROM card_leases WHERE message_id = :card", parameters
+    ).fetchone()
+    if expires_at > now and not is_alive(_process_of(owner)):  # its holder died: take it over at once
+        conn.execute("UPDATE card_leases SET holder = :holder, expires_at = :until, waiter = NULL "
+                     "WHERE message_id = :card", parameters)
+        return True
+    conn.execute(
+        "UPDATE card_leases SET waiter = :holder, waiter_until = :wait_until WHERE message_id = :card "
+        "AND (waiter IS NULL OR waiter = :holder OR waiter_until <= :now)",
+        parameters,
+    )
+    return False
 
 
 def _process_of(holder: str | None) -> str | None:
-    """A holder is `process-token/click-id`; the process part tells whether it is still alive."""
+    """A delivery's holder is `process-token/click-number`, a lease's the process token: the process part
+    tells whether it is still alive."""
     return holder.rsplit("/", 1)[0] if holder else None
 
 
@@ -155,6 +181,8 @@ def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> in
              change.delivery_id, change.patch_json, now),
         )
     _write_state(conn, change)
+    if change.release_lease:
+        release_lease(conn, change.message_id, change.lease_holder)
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, plugin = ?, "
         "version = ?, detail = ?, finished_at = ?, answer = COALESCE(answer, 'result') "
@@ -162,7 +190,6 @@ def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> in
         (change.status, change.toast_json, change.plugin, version, change.detail, now, change.delivery_id,
          change.holder),
     )
-    release_lease(conn, change.message_id, change.holder)
     return version
 
 
@@ -185,25 +212,23 @@ def _write_state(conn: sqlite3.Connection, change: CardChange) -> None:
         )
 
 
-def release_lease(conn: sqlite3.Connection, message_id: str, holder: str) -> None:
-    """Free the card's lease if `holder` still holds it."""
-    conn.execute("DELETE FROM card_leases WHERE message_id = ? AND holder = ?", (message_id, holder))
+def release_lease(conn: sqlite3.Connection, message_id: str, holder: str | None) -> None:
+    """Free the card's lease if `holder` still holds it (the row stays: it remembers who waits next)."""
+    conn.execute("UPDATE card_leases SET expires_at = 0 WHERE message_id = ? AND holder = ?", (message_id, holder))
 
 
 def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, status: str,
                     toast_json: str | None, detail: str | None, plugin: str | None, now: float,
-                    release: bool = True) -> None:
-    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …).
-
-    The card's lease is freed unless `release` is False (a cut-off plugin thread is still running).
-    """
+                    lease_holder: str | None = None) -> None:
+    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …), and
+    free the card's lease when `lease_holder` is given."""
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, detail = ?, "
         "plugin = ?, finished_at = ?, answer = COALESCE(answer, 'result') WHERE delivery_id = ? AND holder = ?",
         (status, toast_json, detail, plugin, now, delivery_id, holder),
     )
-    if release:
-        release_lease(conn, message_id, holder)
+    if lease_holder is not None:
+        release_lease(conn, message_id, lease_holder)
 
 
 def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str,
@@ -230,12 +255,6 @@ def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: 
     return "marked"
 
 
-def lease_looks_free(conn: sqlite3.Connection, message_id: str, holder: str, now: float) -> bool:
-    """True when no other live click holds the card's lease (a read; the lease itself is taken in a write)."""
-    row = conn.execute("SELECT holder, expires_at FROM card_leases WHERE message_id = ?", (message_id,)).fetchone()
-    return row is None or row[0] == holder or row[1] <= now or not is_alive(_process_of(row[0]))
-
-
 def recover_interrupted(conn: sqlite3.Connection, now: float) -> list[str]:
     """Mark deliveries whose process died mid-click as interrupted and free their leases; returns their ids."""
     interrupted = []
@@ -249,7 +268,9 @@ def recover_interrupted(conn: sqlite3.Connection, now: float) -> list[str]:
                 "finished_at = ? WHERE delivery_id = ?",
                 (INTERRUPTED, now, delivery_id),
             )
-    for message_id, holder in conn.execute("SELECT message_id, holder FROM card_leases").fetchall():
+    for message_id, holder in conn.execute(
+        "SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)
+    ).fetchall():
         if not is_alive(_process_of(holder)):
             release_lease(conn, message_id, holder)
     return interrupted

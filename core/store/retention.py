@@ -17,7 +17,7 @@ _STATEMENTS = {
     "pushes": "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes "
               "WHERE created_at < :history_before LIMIT :batch)",
     "card_leases": "DELETE FROM card_leases WHERE rowid IN (SELECT rowid FROM card_leases "
-                   "WHERE expires_at < :now LIMIT :batch)",
+                   "WHERE expires_at < :now AND (waiter IS NULL OR waiter_until < :now) LIMIT :batch)",
 }
 
 

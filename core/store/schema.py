@@ -12,7 +12,8 @@ import sqlite_utils
 
 from ..errors import ConfigError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: first release. 2: card_leases.waiter / waiter_until (fair turns between worker processes)."""
 
 
 def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
@@ -77,8 +78,12 @@ def _create_tables(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True,
     )
     db["card_leases"].create(
-        {"message_id": str, "holder": str, "expires_at": float}, pk="message_id", if_not_exists=True,
+        {"message_id": str, "holder": str, "expires_at": float, "waiter": str, "waiter_until": float},
+        pk="message_id", if_not_exists=True,
     )
+    if "waiter" not in db["card_leases"].columns_dict:  # a version 1 database
+        db["card_leases"].add_column("waiter", str)
+        db["card_leases"].add_column("waiter_until", float)
     db["deliveries"].create_index(["status"], if_not_exists=True)
     db["deliveries"].create_index(["created_at"], if_not_exists=True)
     db["history"].create_index(["created_at"], if_not_exists=True)

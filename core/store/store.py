@@ -31,12 +31,12 @@ class Store:
 
     # -- the click path (async; each call is one committed write) --------------------------------
 
-    async def claim_click(self, delivery_id: str, message_id: str, holder: str, *, lease: bool,
+    async def claim_click(self, delivery_id: str, message_id: str, holder: str, *, lease_holder: str | None,
                           lease_seconds: float) -> Claim:
-        """Record the delivery (or find an earlier one) and, when `lease`, try to lease the card."""
+        """Record the delivery (or find an earlier one) and, given a `lease_holder`, try to lease the card."""
         now = time.time()
         return await self._writer.write(
-            clicks.claim_click, delivery_id, message_id, holder, now, now + lease_seconds if lease else None
+            clicks.claim_click, delivery_id, message_id, holder, now, lease_holder, now + lease_seconds
         )
 
     async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float) -> StoredCard | None:
@@ -50,10 +50,10 @@ class Store:
 
     async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
                            toast_json: str | None, detail: str | None, plugin: str | None = None, *,
-                           keep_lease: bool = False) -> None:
-        """Record a click that changed nothing, and free its lease (unless `keep_lease`)."""
+                           release_lease_of: str | None = None) -> None:
+        """Record a click that changed nothing; free the card's lease when `release_lease_of` holds it."""
         await self._writer.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
-                                 plugin, time.time(), not keep_lease)
+                                 plugin, time.time(), release_lease_of)
 
     async def release_lease(self, message_id: str, holder: str) -> None:
         """Free the card's lease if `holder` still holds it."""
@@ -104,10 +104,6 @@ class Store:
     def card(self, message_id: str) -> StoredCard | None:
         """The card as committed now."""
         return clicks.read_card(self._reads.get(), message_id)
-
-    def lease_is_free(self, message_id: str, holder: str) -> bool:
-        """A cheap read: True when nobody live could be holding the card's lease."""
-        return clicks.lease_looks_free(self._reads.get(), message_id, holder, time.time())
 
     def read_state(self, plugin: str, scope: str, key: str) -> str | None:
         """One committed state value (JSON text), or None."""
