@@ -112,12 +112,15 @@ class Runtime:
         if self._maintenance is not None:
             self._maintenance.cancel()
         grace = self.config.bot.shutdown_grace
-        if self._background:
-            log.info("waiting up to %.0f s for %d click(s) still running", grace, len(self._background))
-            done, pending = await asyncio.wait(self._background, timeout=grace)
+        running = self._background | self.clicks.unfinished()
+        if running:
+            log.info("waiting up to %.0f s for %d click(s) still running", grace, len(running))
+            done, pending = await asyncio.wait(running, timeout=grace)
             if pending:
                 log.warning("%d click(s) still running at shutdown; the next start records them as interrupted",
                             len(pending))
+                for task in pending:
+                    task.cancel()
         for plugin in self.host.plugins.values():
             try:
                 await self.runner.call(plugin, "cardbot_shutdown", grace, config=plugin.config, bot=self.bot)

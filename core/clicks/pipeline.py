@@ -89,6 +89,8 @@ class ClickPipeline:
         """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
         click = Click(action, time.monotonic() if started is None else started, next(self._holders))
         work = asyncio.create_task(self._process(click))
+        self._background.add(work)
+        work.add_done_callback(self._background.discard)
         await asyncio.wait({work}, timeout=max(0.0, self._settings.deadline - self._elapsed(click)))
         if work.done():
             return work.result()
@@ -209,6 +211,10 @@ class ClickPipeline:
                     log.error("click %s stays recorded as running: the database is still locked",
                               click.action.delivery_id)
                     return
+
+    def unfinished(self) -> set[asyncio.Task]:
+        """Clicks (and their follow-ups) still running: a stopping worker gives them a grace period."""
+        return {task for task in self._background if not task.done()}
 
     def _in_background(self, work: Coroutine) -> None:
         task = asyncio.ensure_future(work)

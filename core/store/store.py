@@ -26,7 +26,8 @@ class Store:
     def __init__(self, path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> None:
         self.path = Path(path)
         self._db = open_database(self.path, busy_timeout=busy_timeout, synchronous=synchronous)
-        self._writer = Writer(self._db.conn, connect(self.path, busy_timeout=busy_timeout, synchronous=synchronous))
+        self._writer = Writer(self._db.conn, connect(self.path, busy_timeout=busy_timeout, synchronous=synchronous),
+                              busy_timeout=busy_timeout)
         self._reads = ReadConnections(self.path, busy_timeout=busy_timeout)
 
     # -- the click path (async; each call is one committed write) --------------------------------

@@ -4,10 +4,11 @@
     version = await writer.write(commit_click, change, now)     # committed when this returns
 
 Writes issued in one turn of the event loop are run together in one transaction, right on the loop
-(no thread hand-off, no GIL ping-pong): each function in its own SAVEPOINT, so one that raises rolls
-back alone. The loop's connection never waits for a lock: when another process holds the database,
-the batch moves to a helper thread (`DatabaseThread`) that waits there, bounded by busy_timeout.
-That thread also runs WAL checkpoints, so their fsync never lands on the loop either.
+(no thread hand-off, no GIL ping-pong); a function that raises has its own writes undone. The loop's
+connection never blocks on a lock: when another process holds the database, the batch (joined by the
+writes that arrive meanwhile) is tried again a millisecond or two later, without blocking the loop,
+until busy_timeout runs out. A helper thread (`DatabaseThread`) runs WAL checkpoints, so their fsync
+never lands on the loop either, and serves writes from plain threads (sync plugins, the CLI).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ log = logging.getLogger("cardbot.store")
 T = TypeVar("T")
 Outcome = tuple[Any, "BaseException | None"]
 _STOP = object()
+BUSY_RETRY_SECONDS = 0.001
+"""How soon the loop tries again when another process holds the database's write lock."""
 CHECKPOINT_IDLE_SECONDS = 1.0
 """The helper thread checkpoints the WAL after this long without work."""
 
@@ -69,10 +72,13 @@ def _one_by_one(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], 
 class Writer:
     """Batches the writes of each event-loop turn into one transaction on the loop's own connection."""
 
-    def __init__(self, loop_conn: sqlite3.Connection, thread_conn: sqlite3.Connection) -> None:
-        loop_conn.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: hand the batch over instead
+    def __init__(self, loop_conn: sqlite3.Connection, thread_conn: sqlite3.Connection, *,
+                 busy_timeout: float) -> None:
+        loop_conn.execute("PRAGMA busy_timeout = 0")  # never block the loop: retry from the loop instead
         loop_conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) run on the thread
         self._conn = loop_conn
+        self._busy_timeout = busy_timeout
+        self._busy_since: float | None = None
         self.thread = DatabaseThread(thread_conn)
         self._pending: list[tuple[Callable[..., Any], tuple, asyncio.Future]] = []
 
@@ -93,12 +99,25 @@ class Writer:
         batch, self._pending = self._pending, []
         try:
             outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
-        except StoreBusy:  # another process holds the lock: let the thread wait for it
-            for function, args, future in batch:
-                self.thread.submit(function, args, asyncio.get_running_loop(), future)
+        except StoreBusy as busy:
+            self._retry_later(batch, busy)
             return
+        self._busy_since = None
         for (_, _, future), (result, error) in zip(batch, outcomes):
             _settle(future, result, error)
+
+    def _retry_later(self, batch: list, busy: StoreBusy) -> None:
+        """Another process holds the write lock: try again shortly (with what arrives meanwhile), or give up."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        self._busy_since = self._busy_since or now
+        if now - self._busy_since >= self._busy_timeout:
+            self._busy_since = None
+            for _, _, future in batch:
+                _settle(future, None, busy)
+            return
+        self._pending = batch + self._pending
+        loop.call_later(BUSY_RETRY_SECONDS, self._flush)
 
 
 class DatabaseThread:

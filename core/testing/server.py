@@ -116,10 +116,10 @@ class BotServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 15.0) -> int | None:
-        """Stop gracefully (SIGTERM to the process group); kill if it does not stop in time."""
+        """Stop gracefully (SIGTERM to the server, which stops its workers); kill all if it takes too long."""
         if self.process is None or self.process.poll() is not None:
             return self.process.returncode if self.process else None
-        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
