@@ -37,7 +37,7 @@ from .merge import merge_patch
 log = logging.getLogger("cardbot.clicks")
 LEASE_MARGIN = 30.0
 """A lease outlives the hard limit by this much, so only a frozen process can lose one."""
-POLL_SECONDS = (0.001, 0.01)
+POLL_SECONDS = (0.001, 0.002)
 """First and longest wait between looks at another process's lease or delivery."""
 BUSY_RETRY_SECONDS = 1.0
 """How often a click hit by a locked database tries again to record its outcome."""
@@ -99,18 +99,30 @@ class ClickPipeline:
     async def _process(self, click: Click) -> Outcome:
         action = click.action
         plugin = self._host.owner_of(action.button_type)
-        async with self._turns.hold(action.message_id) if plugin else nullcontext():
-            claim = await self._store.claim_click(
-                action.delivery_id, action.message_id, click.holder,
-                lease_holder=self._process_token if plugin else None, lease_seconds=self._lease_seconds,
-            )
+        claim = None
+        if plugin is not None and self._turns.queued(action.message_id):
+            claim = await self._claim(click, lease=False)  # queued behind a click on this card: claim meanwhile
             if claim.earlier is not None:                                   # 5 dedupe
                 return await self._repeat(click, claim.earlier)
+        async with self._turns.hold(action.message_id) if plugin else nullcontext():
+            if claim is None:
+                claim = await self._claim(click, lease=plugin is not None)
+                if claim.earlier is not None:                               # 5 dedupe
+                    return await self._repeat(click, claim.earlier)
+            elif self._turns.kept(action.message_id):  # the click before kept the card for us: just read it
+                claim = Claim(None, self._store.card(action.message_id), True)
             try:
                 return await self._serve(click, plugin, claim)
             except StoreBusy:
                 self._in_background(self._finish_when_possible(click))
                 raise
+
+    async def _claim(self, click: Click, *, lease: bool) -> Claim:
+        action = click.action
+        return await self._store.claim_click(
+            action.delivery_id, action.message_id, click.holder,
+            lease_holder=self._process_token if lease else None, lease_seconds=self._lease_seconds,
+        )
 
     async def _serve(self, click: Click, plugin: LoadedPlugin | None, claim: Claim) -> Outcome:
         action = click.action
@@ -144,11 +156,12 @@ class ClickPipeline:
             if failure.still_running is not None:  # the card stays ours until the abandoned thread returns
                 await asyncio.wait({failure.still_running})
                 await self._store.release_lease(action.message_id, self._process_token)
+                self._turns.forget(action.message_id)
             return outcome
         toast = patch.toast_value if patch else None
         change = CardChange(
             delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
-            lease_holder=self._process_token, release_lease=self._turns.give_back(action.message_id),
+            lease_holder=self._process_token, lease_until=self._end_turn(action.message_id),
             base_version=stored.version, card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.open_id,
             patch_json=dumps(patch.to_json()) if merged else None,
@@ -180,11 +193,11 @@ class ClickPipeline:
         until it is ours or time is up."""
         delay = POLL_SECONDS[0]
         while self._time_left(click) > 0:
-            await asyncio.sleep(delay)
             stored = await self._store.lease_card(click.action.message_id, self._process_token,
                                                   lease_seconds=self._lease_seconds)
             if stored is not None:
                 return stored
+            await asyncio.sleep(delay)
             delay = min(delay * 2, POLL_SECONDS[1])
         return None
 
@@ -192,12 +205,16 @@ class ClickPipeline:
                       detail: str | None = None, plugin: str | None = None, lease: bool = True) -> Outcome:
         """Record a click that changed nothing; with `lease`, end its turn on the card (see turns.py)."""
         action = click.action
-        in_turn = self._host.owner_of(action.button_type) is not None  # it holds the card's turn
-        release = lease and in_turn and self._turns.give_back(action.message_id)
+        in_turn = lease and self._host.owner_of(action.button_type) is not None  # it holds the card's turn
         await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status,
                                        dumps(toast.to_json()) if toast else None, detail, plugin,
-                                       release_lease_of=self._process_token if release else None)
+                                       lease_holder=self._process_token if in_turn else None,
+                                       keep_until=self._end_turn(action.message_id) if in_turn else None)
         return Outcome(toast, card)
+
+    def _end_turn(self, message_id: str) -> float | None:
+        """None to give the card's lease back with this click; else keep it until the time returned."""
+        return None if self._turns.give_back(message_id) else time.time() + self._lease_seconds
 
     async def _finish_when_possible(self, click: Click) -> None:
         """The database stayed locked mid-click: record the click as failed (freeing its card) once it can."""

@@ -12,7 +12,7 @@ import asyncio
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Awaitable, Callable
 
-MAX_TURNS = 8
+MAX_TURNS = 16
 """Clicks a process may run on one card in a row while another process may be waiting for it."""
 
 
@@ -43,6 +43,18 @@ class CardTurns:
                     task = asyncio.ensure_future(self._release(message_id))
                     self._background.add(task)
                     task.add_done_callback(self._background.discard)
+
+    def queued(self, message_id: str) -> bool:
+        """True when a click in this process is already on the card (a new one would queue behind it)."""
+        return message_id in self._users
+
+    def kept(self, message_id: str) -> bool:
+        """True when the click before kept the card's lease for the next one here."""
+        return message_id in self._kept
+
+    def forget(self, message_id: str) -> None:
+        """The lease was given back outside `give_back` (after an abandoned plugin thread returned)."""
+        self._kept.pop(message_id, None)
 
     def give_back(self, message_id: str) -> bool:
         """Ask at the end of a click: True to release the lease with it; False keeps it for the next click

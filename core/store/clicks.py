@@ -63,8 +63,8 @@ class CardChange:
     message_id: str
     holder: str
     lease_holder: str
-    release_lease: bool
-    """False keeps the card's lease for the next click queued in the same process."""
+    lease_until: float | None
+    """None gives the card's lease back; a time keeps it (until then) for the next click queued here."""
     base_version: int | None
     card_json: str | None
     plugin: str | None
@@ -181,8 +181,7 @@ def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> in
              change.delivery_id, change.patch_json, now),
         )
     _write_state(conn, change)
-    if change.release_lease:
-        release_lease(conn, change.message_id, change.lease_holder)
+    end_turn(conn, change.message_id, change.lease_holder, change.lease_until)
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, plugin = ?, "
         "version = ?, detail = ?, finished_at = ?, answer = COALESCE(answer, 'result') "
@@ -212,6 +211,15 @@ def _write_state(conn: sqlite3.Connection, change: CardChange) -> None:
         )
 
 
+def end_turn(conn: sqlite3.Connection, message_id: str, holder: str, keep_until: float | None) -> None:
+    """At the end of a click's turn: give the card's lease back, or keep it (until `keep_until`)."""
+    if keep_until is None:
+        release_lease(conn, message_id, holder)
+    else:
+        conn.execute("UPDATE card_leases SET expires_at = ? WHERE message_id = ? AND holder = ?",
+                     (keep_until, message_id, holder))
+
+
 def release_lease(conn: sqlite3.Connection, message_id: str, holder: str | None) -> None:
     """Free the card's lease if `holder` still holds it (the row stays: it remembers who waits next)."""
     conn.execute("UPDATE card_leases SET expires_at = 0 WHERE message_id = ? AND holder = ?", (message_id, holder))
@@ -219,16 +227,16 @@ def release_lease(conn: sqlite3.Connection, message_id: str, holder: str | None)
 
 def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, status: str,
                     toast_json: str | None, detail: str | None, plugin: str | None, now: float,
-                    lease_holder: str | None = None) -> None:
+                    lease_holder: str | None = None, keep_until: float | None = None) -> None:
     """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …), and
-    free the card's lease when `lease_holder` is given."""
+    end its turn on the card when it had one (`lease_holder`): see `end_turn`."""
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, detail = ?, "
         "plugin = ?, finished_at = ?, answer = COALESCE(answer, 'result') WHERE delivery_id = ? AND holder = ?",
         (status, toast_json, detail, plugin, now, delivery_id, holder),
     )
     if lease_holder is not None:
-        release_lease(conn, message_id, lease_holder)
+        end_turn(conn, message_id, lease_holder, keep_until)
 
 
 def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str,

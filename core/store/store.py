@@ -51,10 +51,10 @@ class Store:
 
     async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
                            toast_json: str | None, detail: str | None, plugin: str | None = None, *,
-                           release_lease_of: str | None = None) -> None:
-        """Record a click that changed nothing; free the card's lease when `release_lease_of` holds it."""
+                           lease_holder: str | None = None, keep_until: float | None = None) -> None:
+        """Record a click that changed nothing, ending its turn on the card if it had one (see clicks.end_turn)."""
         await self._writer.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
-                                 plugin, time.time(), release_lease_of)
+                                 plugin, time.time(), lease_holder, keep_until)
 
     async def release_lease(self, message_id: str, holder: str) -> None:
         """Free the card's lease if `holder` still holds it."""
