@@ -9,6 +9,7 @@ import platform
 import re
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 from .micro import TARGET_MS, MicroResult
@@ -88,6 +89,9 @@ def quick_line(rows: dict[str, Row]) -> str:
     return f"ratio_vs_bare={value('vs_bare'):.2f} ratio_vs_peer={value('vs_peer'):.2f} p99_ms={value('p99_ms'):.1f}"
 
 
+ANALYSIS = Path(__file__).with_name("analysis.md")
+
+
 def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, connections: int,
            micro: MicroResult | None, started: datetime.datetime) -> str:
     """The whole report."""
@@ -98,12 +102,18 @@ def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, 
         _machine(),
         _method(rounds, duration, connections),
         _targets(rows, micro, connections),
+        _analysis(),
     ]
     for workload in WORKLOADS.values():
         parts.append(_workload_table(workload.name, workload.title, rows))
     parts.append(_growth_table(rows))
     parts.append(_notes(rows))
     return "\n".join(part for part in parts if part)
+
+
+def _analysis() -> str:
+    """The hand-written reading of the results (bench/analysis.md), kept when the report is regenerated."""
+    return ANALYSIS.read_text(encoding="utf-8") if ANALYSIS.exists() else ""
 
 
 def _machine() -> str:

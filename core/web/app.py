@@ -19,6 +19,7 @@ from ..runtime import Runtime
 from .api import send_card
 from .callback import lark_callback
 from .errors import install_error_handlers
+from .gc_tuning import tune_garbage_collector
 from .health import healthz
 
 APP_NAME = "cardbot"
@@ -58,6 +59,7 @@ def create_app(options: ServeOptions) -> Sanic:
         except ConfigError as error:  # a plugin's start-up hook failed: one clear line, no traceback
             log.error("error: %s", error)
             os._exit(2)
+        tune_garbage_collector()
 
     @app.after_server_stop
     async def close_runtime(app: Sanic) -> None:
