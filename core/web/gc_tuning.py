@@ -6,7 +6,7 @@ Objects built at start-up (Sanic, plugins, modules) are frozen out of every coll
 youngest generation is collected after 50,000 allocations instead of CPython's 700. Requests free
 their objects by reference counting; the cycle collector only has to find the rare cycle, so running
 it less often costs little memory and removes the pauses that made up the p99 latency tail (see
-docs/performance.md: p99 about 50 → 40 ms at 64 connections, throughput +4 to 11 %).
+docs/performance.md: p99 about 50 → 40 ms at 64 connections, throughput up to +11 %).
 """
 
 from __future__ import annotations
