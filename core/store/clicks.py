@@ -1,7 +1,7 @@
 """The SQL of one click: claim the delivery, lease the card, commit the change, record the outcome.
 
-Every function takes a connection that is already inside a write transaction (see DatabaseThread) and
-either completes or raises, so each click's changes land together or not at all.
+Every function takes a connection that is already inside a write transaction (see writer.run_batch)
+and either completes or raises, so each click's changes land together or not at all.
 """
 
 from __future__ import annotations
@@ -182,14 +182,20 @@ def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> in
         )
     _write_state(conn, change)
     end_turn(conn, change.message_id, change.lease_holder, change.lease_until)
+    _record_outcome(conn, change.delivery_id, change.holder, change.status, change.toast_json, change.detail,
+                    change.plugin, version, now)
+    return version
+
+
+def _record_outcome(conn: sqlite3.Connection, delivery_id: str, holder: str, status: str, toast_json: str | None,
+                    detail: str | None, plugin: str | None, version: int | None, now: float) -> None:
+    """How the click ended; its toast is the answer's unless a "processing" answer went out first."""
     conn.execute(
         "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, plugin = ?, "
         "version = ?, detail = ?, finished_at = ?, answer = COALESCE(answer, 'result') "
         "WHERE delivery_id = ? AND holder = ?",
-        (change.status, change.toast_json, change.plugin, version, change.detail, now, change.delivery_id,
-         change.holder),
+        (status, toast_json, plugin, version, detail, now, delivery_id, holder),
     )
-    return version
 
 
 def _write_state(conn: sqlite3.Connection, change: CardChange) -> None:
@@ -230,11 +236,7 @@ def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str,
                     lease_holder: str | None = None, keep_until: float | None = None) -> None:
     """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …), and
     end its turn on the card when it had one (`lease_holder`): see `end_turn`."""
-    conn.execute(
-        "UPDATE deliveries SET status = ?, toast = CASE WHEN answer IS NULL THEN ? ELSE toast END, detail = ?, "
-        "plugin = ?, finished_at = ?, answer = COALESCE(answer, 'result') WHERE delivery_id = ? AND holder = ?",
-        (status, toast_json, detail, plugin, now, delivery_id, holder),
-    )
+    _record_outcome(conn, delivery_id, holder, status, toast_json, detail, plugin, None, now)
     if lease_holder is not None:
         end_turn(conn, message_id, lease_holder, keep_until)
 
