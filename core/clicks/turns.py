@@ -65,6 +65,3 @@ class CardTurns:
             return False
         self._kept.pop(message_id, None)
         return True
-
-    def __len__(self) -> int:
-        return len(self._locks)

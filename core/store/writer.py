@@ -121,7 +121,7 @@ class Writer:
 
 
 class DatabaseThread:
-    """Runs writes that may have to wait for a lock, on its own thread and connection, in batches."""
+    """Runs blocking writes from plain threads, in batches, and WAL checkpoints, on its own thread and connection."""
 
     def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64) -> None:
         self._conn = conn
@@ -130,15 +130,10 @@ class DatabaseThread:
         self._thread = threading.Thread(target=self._run, name="cardbot-db", daemon=True)
         self._thread.start()
 
-    def submit(self, function: Callable[..., Any], args: tuple, loop: asyncio.AbstractEventLoop | None,
-               future: asyncio.Future | concurrent.futures.Future) -> None:
-        """Queue a write; `future` (of `loop`, or a concurrent one when `loop` is None) gets its outcome."""
-        self._queue.put((function, args, loop, future))
-
     def write_blocking(self, function: Callable[..., T], *args: Any) -> T:
         """Run a write from a plain thread (a sync plugin, the CLI); blocks until committed. Not on the loop."""
         future: concurrent.futures.Future = concurrent.futures.Future()
-        self.submit(function, args, None, future)
+        self._queue.put((function, args, future))
         return future.result()
 
     def close(self) -> None:
@@ -167,17 +162,11 @@ class DatabaseThread:
                     break
                 batch.append(item)
             try:
-                outcomes = run_batch(self._conn, [(function, args) for function, args, _, _ in batch])
+                outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
             except StoreBusy as busy:
                 outcomes = [(None, busy)] * len(batch)
-            for (_, _, loop, future), (result, error) in zip(batch, outcomes):
-                if loop is None:
-                    _settle(future, result, error)
-                else:
-                    try:
-                        loop.call_soon_threadsafe(_settle, future, result, error)
-                    except RuntimeError:  # the loop has closed; nobody is waiting any more
-                        pass
+            for (_, _, future), (result, error) in zip(batch, outcomes):
+                _settle(future, result, error)
 
     def _checkpoint(self) -> None:
         try:
