@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 
 from .jsoncodec import dumps
-from .lark import RECEIVE_ID_TYPES, LarkClient
+from .lark import LarkClient
 from .patches import card_schema, is_shared, validate_card
 from .store import Store
 
@@ -51,7 +51,7 @@ class CardSender:
 
     def send(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None) -> Sent:
         """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type) or LarkError."""
-        warnings = self._check(receive_id_type, card)
+        warnings = self._check(card)
         message_id = self._client.send_card(receive_id_type, receive_id, card, uuid=uuid)
         version = self._store.put_card_blocking(message_id, dumps(card), "send")
         return Sent(message_id, version, warnings)
@@ -59,15 +59,13 @@ class CardSender:
     async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None
                          ) -> Sent:
         """`send` for the event loop: the Lark call runs on a thread."""
-        warnings = self._check(receive_id_type, card)
+        warnings = self._check(card)
         message_id = await asyncio.to_thread(self._client.send_card, receive_id_type, receive_id, card, uuid=uuid)
         version = await self._store.put_card(message_id, dumps(card), "send")
         return Sent(message_id, version, warnings)
 
     @staticmethod
-    def _check(receive_id_type: str, card: dict) -> list[str]:
-        if receive_id_type not in RECEIVE_ID_TYPES:
-            raise ValueError(f"receive_id_type must be one of {', '.join(RECEIVE_ID_TYPES)}, not {receive_id_type!r}")
+    def _check(card: dict) -> list[str]:
         validate_card(card)
         warnings = card_warnings(card)
         for warning in warnings:

@@ -9,8 +9,9 @@ import time
 
 from ..config import load_config
 from ..errors import CardInvalid, ConfigError
+from ..jsoncodec import dumps
 from ..patches import validate_card
-from ..store.cards import dump_card, put_card, show_card
+from ..store.cards import put_card, show_card
 from ..store.schema import open_database
 from ..store.store import transaction
 
@@ -33,7 +34,7 @@ def put(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
     with transaction(db.conn) as conn:
-        version = put_card(conn, args.message_id, dump_card(card), "put", time.time())
+        version = put_card(conn, args.message_id, dumps(card), "put", time.time())
     print(json.dumps({"message_id": args.message_id, "version": version}))
     return 0
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid as uuids
@@ -12,6 +11,7 @@ from urllib.parse import quote
 import requests
 
 from ..config import LarkSecrets
+from ..jsoncodec import dumps, dumps_bytes
 from .answer import Answer
 from .errors import LarkError
 from .retry import TOKEN_CODES, RetryPolicy, is_retryable
@@ -83,7 +83,7 @@ class LarkClient:
         body = {
             "receive_id": receive_id,
             "msg_type": "interactive",
-            "content": _card_json(card),
+            "content": dumps(card),  # the card as a compact UTF-8 JSON string, the form Lark's 30 KB limit measures
             "uuid": uuid or uuids.uuid4().hex,
         }
         answer = self._api("POST", MESSAGES_PATH, body, query={"receive_id_type": receive_id_type})
@@ -106,7 +106,7 @@ class LarkClient:
     def patch_message(self, message_id: str, card: dict) -> None:
         """Replace a sent card for everyone; only shared cards (`update_multi: true`, or JSON 2.0) before and after."""
         path = f"{MESSAGES_PATH}/{quote(message_id, safe='')}"
-        self._api("PATCH", path, {"content": _card_json(card)})
+        self._api("PATCH", path, {"content": dumps(card)})
 
     def close(self) -> None:
         """Close the connection pool (a session passed in by the caller stays open)."""
@@ -170,16 +170,10 @@ class LarkClient:
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         response = self._session.request(
-            method, self.api_base + path, params=query, data=payload, headers=headers, timeout=self.timeout
+            method, self.api_base + path, params=query, data=dumps_bytes(body), headers=headers, timeout=self.timeout
         )
         return Answer.read(response)
-
-
-def _card_json(card: dict) -> str:
-    """A card as the JSON string Lark wants in `content`: compact UTF-8, the form its 30 KB limit measures."""
-    return json.dumps(card, ensure_ascii=False, separators=(",", ":"))
 
 
 def _no_answer(method: str, path: str, error: requests.RequestException) -> LarkError:

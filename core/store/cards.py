@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
-from ..jsoncodec import dumps
+from ..jsoncodec import dumps, loads
 from ..patches import Patch
 from .clicks import read_card
-
-
-def dump_card(card: dict) -> str:
-    """The compact JSON text cardbot stores for a card."""
-    return dumps(card)
 
 
 def put_card(conn: sqlite3.Connection, message_id: str, card_json: str, made_by: str, now: float) -> int:
@@ -28,7 +22,7 @@ def put_card(conn: sqlite3.Connection, message_id: str, card_json: str, made_by:
     )
     conn.execute(
         "INSERT INTO history (message_id, version, made_by, patch, created_at) VALUES (?, ?, ?, ?, ?)",
-        (message_id, version, made_by, dump_card(Patch.replace(json.loads(card_json)).to_json()), now),
+        (message_id, version, made_by, dumps(Patch.replace(loads(card_json)).to_json()), now),
     )
     return version
 
@@ -43,7 +37,7 @@ def show_card(conn: sqlite3.Connection, message_id: str, *, history: bool = Fals
     shown: dict[str, Any] = {
         "message_id": message_id,
         "version": row[1],
-        "card": json.loads(row[0]),
+        "card": loads(row[0]),
         "created_at": row[2],
         "updated_at": row[3],
     }
@@ -83,7 +77,7 @@ def card_history(conn: sqlite3.Connection, message_id: str) -> list[dict[str, An
         {
             "version": version, "made_by": made_by, "plugin": plugin, "button_type": button_type,
             "operator": operator, "delivery_id": delivery_id,
-            "patch": json.loads(patch) if patch else None, "created_at": created_at,
+            "patch": loads(patch) if patch else None, "created_at": created_at,
             "pushes": pushes.get(version, []),
         }
         for version, made_by, plugin, button_type, operator, delivery_id, patch, created_at in rows

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sanic import Request
 
 from ..errors import CallbackRejected, CardInvalid
-from ..jsoncodec import loads
 from ..lark import RECEIVE_ID_TYPES, LarkError
+from ..protocol.jsonbody import load_object
 from ..protocol.signature import constant_time_equal
 from .answers import json_answer
 
@@ -41,11 +41,10 @@ def _authorize(request: Request, token: str | None) -> None:
 
 def _read_body(body: bytes) -> tuple[str, str, dict, str | None]:
     try:
-        data = loads(body or b"null")
-    except ValueError:
-        raise CallbackRejected(400, "the body is not JSON") from None
-    if not isinstance(data, dict):
-        raise CallbackRejected(400, "send a JSON object: {\"receive_id_type\", \"receive_id\", \"card\"}")
+        data = load_object(body or b"null")
+    except CallbackRejected as refused:
+        raise CallbackRejected(400, f"{refused.reason}; send a JSON object: "
+                                    "{\"receive_id_type\", \"receive_id\", \"card\"}") from None
     receive_id_type, receive_id, card, uuid = (data.get(key) for key in ("receive_id_type", "receive_id", "card",
                                                                          "uuid"))
     if receive_id_type not in RECEIVE_ID_TYPES:
