@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from ..errors import CallbackRejected
 
 _BLOCK = 16
+UNDECRYPTABLE = "cannot decrypt the body"
+"""The one reason given for every decryption failure (no padding oracle)."""
 
 
 @lru_cache(maxsize=8)
@@ -23,7 +25,7 @@ def decrypt(encrypted: str, encrypt_key: str) -> bytes:
     """Return the plaintext of `encrypted` = base64(iv ‖ AES-256-CBC ciphertext, PKCS7).
 
     Every failure (bad base64, bad length, bad padding, wrong key) raises the same
-    `CallbackRejected(400, "cannot decrypt the body")`, so a caller cannot become a padding oracle.
+    `CallbackRejected(400, UNDECRYPTABLE)`, so a caller cannot become a padding oracle.
     """
     try:
         raw = base64.b64decode(encrypted, validate=True)
@@ -34,4 +36,4 @@ def decrypt(encrypted: str, encrypt_key: str) -> bytes:
         unpadder = padding.PKCS7(8 * _BLOCK).unpadder()
         return unpadder.update(padded) + unpadder.finalize()
     except (ValueError, TypeError):  # binascii.Error and UnicodeError are ValueErrors
-        raise CallbackRejected(400, "cannot decrypt the body") from None
+        raise CallbackRejected(400, UNDECRYPTABLE) from None

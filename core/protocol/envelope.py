@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from ..action import LEGACY, TRIGGER, CallbackFormat
 from ..errors import CallbackRejected
-from .crypto import decrypt
+from .crypto import UNDECRYPTABLE, decrypt
 from .jsonbody import load_object
 from .signature import check_freshness, constant_time_equal, has_signature, verify_signature
 
@@ -27,7 +27,6 @@ LEGACY_NEEDS_TOKEN = (
     "legacy card callbacks are signed with the verification token only; set LARK_VERIFICATION_TOKEN "
     "(the encrypt key cannot authenticate them)"
 )
-_UNDECRYPTABLE = "cannot decrypt the body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +89,7 @@ def open_envelope(
     - no secret at all: refused, unless `auth.dev` and the peer is loopback (then nothing is checked).
     """
     body = load_object(raw_body)
+    now = time.time() if now is None else now
     token = auth.verification_token or None
     key = auth.encrypt_key or None
     if token is None and key is None:
@@ -108,11 +108,11 @@ def open_envelope(
             secret=secret,
             legacy=not v2_scheme,
             tolerance=auth.timestamp_tolerance,
-            now=time.time() if now is None else now,
+            now=now,
         )
     envelope = _classify(_plaintext(body, key))
     _authenticate(envelope, token, key, v2_scheme=v2_scheme, verified=verified, encrypted=_encrypted(body))
-    _check_created(envelope, auth.timestamp_tolerance, time.time() if now is None else now)
+    _check_created(envelope, auth.timestamp_tolerance, now)
     return envelope
 
 
@@ -124,11 +124,11 @@ def _plaintext(body: dict[str, Any], key: str | None) -> dict[str, Any]:
     if not _encrypted(body):
         return body
     if key is None:
-        raise CallbackRejected(400, _UNDECRYPTABLE)
+        raise CallbackRejected(400, UNDECRYPTABLE)
     try:
         return load_object(decrypt(body["encrypt"], key), "decrypted body")
     except CallbackRejected:
-        raise CallbackRejected(400, _UNDECRYPTABLE) from None
+        raise CallbackRejected(400, UNDECRYPTABLE) from None
 
 
 def _classify(payload: dict[str, Any]) -> Envelope:

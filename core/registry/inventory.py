@@ -5,7 +5,7 @@ Unlike start-up, a broken plugin here is reported on its own row instead of stop
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..config import Config
 from ..errors import ConfigError
@@ -67,5 +67,5 @@ def take_inventory(config: Config) -> Inventory:
         routes = {}
     for name in loaded:
         owned = tuple(button_type for button_type, owner in routes.items() if owner == name)
-        rows[name] = PluginRow(**{**rows[name].__dict__, "owns": owned})
+        rows[name] = replace(rows[name], owns=owned)
     return Inventory(list(rows.values()), problems)

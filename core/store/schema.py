@@ -19,7 +19,6 @@ SCHEMA_VERSION = 2
 def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, and a bounded busy wait."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'full' else 'NORMAL'}")
     return conn
 
@@ -34,7 +33,7 @@ def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "
         db.enable_wal()
         conn.execute("BEGIN IMMEDIATE")  # workers starting together take turns (busy_timeout) to create tables
         try:
-            _create_tables(db)
+            _create_tables(db, path)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -44,10 +43,10 @@ def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "
     return db
 
 
-def _create_tables(db: sqlite_utils.Database) -> None:
+def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise ConfigError(f"{db.conn} was written by a newer cardbot (schema {version} > {SCHEMA_VERSION})")
+        raise ConfigError(f"{path} was written by a newer cardbot (schema {version} > {SCHEMA_VERSION})")
     db["cards"].create(
         {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float},
         pk="message_id", not_null={"card", "version"}, if_not_exists=True,

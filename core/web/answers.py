@@ -10,7 +10,6 @@ from sanic import json as sanic_json
 from ..jsoncodec import dumps, dumps_bytes
 
 
-
 def json_answer(body: Any, status: int = 200) -> HTTPResponse:
     """An application/json response."""
     return sanic_json(body, status=status, dumps=dumps)

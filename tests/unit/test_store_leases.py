@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from cardbot.errors import ConfigError
 from cardbot.store import clicks
 from cardbot.store.liveness import _token_for, process_token
 from cardbot.store.schema import SCHEMA_VERSION, open_database
@@ -67,3 +68,12 @@ def test_a_version_1_database_gains_the_waiting_line(tmp_path):
     db = open_database(tmp_path / "old.db")
     assert {"waiter", "waiter_until"} <= set(db["card_leases"].columns_dict)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_database_from_a_newer_cardbot_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "newer.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ConfigError, match=rf"{path} was written by a newer cardbot"):
+        open_database(path)
