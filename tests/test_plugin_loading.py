@@ -11,7 +11,8 @@ import pytest
 
 from cardbot.testing import BotServer
 from cardbot.testing.server import server_environment
-from support import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card
+from support import (BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card,
+                     start_server)
 
 TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
 
@@ -115,6 +116,20 @@ def test_a_plugin_from_another_installed_package_handles_its_clicks(tmp_path, te
     assert answer["toast"]["content"] == "approved"
     replaced = answer["card"]["data"]["elements"][1]["actions"][0]
     assert replaced["text"]["content"].startswith("approved by lead ou_")
+
+
+def test_an_installed_plugin_the_file_does_not_name_is_never_imported_nor_called(tmp_path, team_plugin_site, kit):
+    with start_server(tmp_path, '[bot]\ndatabase = "cardbot.db"\n[plugins.publish]\nenabled = true\n',
+                      extra_pythonpath=(team_plugin_site,)) as server:
+        message_id = new_message_id()
+        put_card(server, message_id, button_card("team_approve"))
+        body, headers = kit.card_action_trigger(message_id=message_id,
+                                                value={"button_type": "team_approve", "button_id": "b1"})
+        answer = server.post("/lark/callback", body, headers).json()
+        assert show_card(server, message_id)["version"] == 1
+    assert answer["toast"]["content"] == 'No plugin handles buttons of type "team_approve".'
+    assert "card" not in answer
+    assert not (tmp_path / "markers" / "team-imported").exists()
 
 
 def test_plugins_list_shows_state_source_version_and_claims(tmp_path, team_plugin_site):
