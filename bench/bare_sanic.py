@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 
 from sanic import Sanic, response
@@ -44,10 +43,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    loader = AppLoader(factory=functools.partial(create_app))
+    loader = AppLoader(factory=create_app)
     app = loader.load()
-    app.prepare(host="127.0.0.1", port=args.port, workers=args.workers, single_process=args.workers == 1,
-                access_log=False, motd=False)
+    app.prepare(host="127.0.0.1", port=args.port, workers=args.workers, single_process=args.workers == 1)
     if args.workers == 1:
         Sanic.serve_single(primary=app)
     else:

@@ -95,9 +95,9 @@ function done(summary, latency, requests)
    local errors = summary.errors
    io.write(string.format(
       "BENCH requests=%d duration_us=%d built=%d wrapped=%d non200=%d unexpected=%d statuses=%s p50_us=%d " ..
-      "p90_us=%d p99_us=%d max_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
+      "p99_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
       summary.requests, summary.duration, built, wrapped, non200, unexpected, table.concat(codes, ","),
-      latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+      latency:percentile(50), latency:percentile(99),
       errors.connect, errors.read, errors.write, errors.timeout))
    if first_bad ~= "" then
       io.write("BENCH_FIRST_BAD " .. string.gsub(first_bad, "\n", " ") .. "\n")

@@ -21,16 +21,15 @@ SECRETS = {"LARK_VERIFICATION_TOKEN": VERIFICATION_TOKEN, "LARK_ENCRYPT_KEY": EN
 FORMATS = ("legacy", "trigger")
 
 
-def write_request_files(directory: Path, fmt: str, clicks: list[Click], threads: int) -> list[Path]:
+def write_request_files(directory: Path, fmt: str, clicks: list[Click], threads: int) -> None:
     """Write `clicks` as `fmt` requests ("legacy": plain, sha1; "trigger": AES + sha256), dealt round-robin
-    into `directory/requests-<n>.txt` for n = 1..threads, built in parallel; returns the files."""
+    into `directory/requests-<n>.txt` for n = 1..threads, built in parallel."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     directory.mkdir(parents=True, exist_ok=True)
     jobs = [(directory / f"requests-{n + 1}.txt", fmt, clicks[n::threads]) for n in range(threads)]
     with multiprocessing.get_context("fork").Pool(threads) as pool:
         pool.map(_write_file, jobs)
-    return [path for path, _, _ in jobs]
 
 
 def _write_file(job: tuple[Path, str, list[Click]]) -> None:

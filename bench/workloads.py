@@ -30,7 +30,7 @@ SEED_BUTTON = {"button_type": "public_publish", "button_id": "1626958617426"}
 SEED_CARD: dict[str, Any] = {"i18n_elements": {"zh_cn": [{"tag": "action", "actions": [
     {"tag": "button", "text": {"tag": "plain_text", "content": "完成「全量发布」"}, "value": SEED_BUTTON,
      "type": "primary"}]}]}}
-"""The seed's release card (as in tests/conftest.py)."""
+"""The seed document's release card (tests/support.py holds the same card for the tests)."""
 
 Click = tuple[str, str, dict[str, Any]]
 """(message_id, operator open_id, button value)."""

@@ -19,7 +19,6 @@ class WrkResult:
 
     requests: int
     seconds: float
-    built: int
     wrapped: int
     p50_ms: float
     p99_ms: float
@@ -27,7 +26,7 @@ class WrkResult:
 
     @classmethod
     def failed(cls, reason: str) -> WrkResult:
-        return cls(0, 0.0, 0, 0, 0.0, 0.0, reason)
+        return cls(0, 0.0, 0, 0.0, 0.0, reason)
 
     @property
     def rps(self) -> float:
@@ -52,8 +51,6 @@ def run_wrk(url: str, request_dir: Path, *, expected: str, duration: float, conn
     every answer must be a 200 whose body contains `expected`."""
     args = [wrk_path(), "-t", str(THREADS), "-c", str(connections), "-d", f"{duration:g}s", "--latency",
             "--timeout", TIMEOUT, "-s", str(REPLAY_LUA), url, "--", str(request_dir), expected, str(THREADS)]
-    for marker in request_dir.glob("ready-*"):
-        marker.unlink()
     completed = subprocess.run(args, capture_output=True, text=True, timeout=duration + 120)
     return parse_output(completed.stdout, completed.stderr, completed.returncode)
 
@@ -82,8 +79,7 @@ def parse_output(stdout: str, stderr: str, returncode: int) -> WrkResult:
     if not number["requests"]:
         problems.append("no request completed")
     return WrkResult(
-        requests=number["requests"], seconds=number["duration_us"] / 1e6, built=number["built"],
-        wrapped=number["wrapped"],
+        requests=number["requests"], seconds=number["duration_us"] / 1e6, wrapped=number["wrapped"],
         p50_ms=number["p50_us"] / 1000, p99_ms=number["p99_us"] / 1000,
         invalid="; ".join(problems) or None,
     )
