@@ -1,8 +1,9 @@
 """Property-based attacks on the running server: mutated bodies and headers, forged and replayed requests.
 
-Every request here is invalid by construction (its signature or token cannot match), so the server
+Every fuzzed request is invalid by construction (its signature or token cannot match), so the server
 must answer each with a 4xx, never a 5xx, and the database must end exactly as it started: no plugin
-ever ran. `--soak` runs many more cases.
+ever ran. A control at the end sends the same requests unmutated and expects them to count.
+`--soak` runs many more cases.
 """
 
 from __future__ import annotations
@@ -144,20 +145,65 @@ def test_forged_payloads_are_refused_and_change_nothing(target, fuzz_settings, f
     statuses: Counter = Counter()
 
     @fuzz_settings
-    @given(payload=json_values, wrap=st.sampled_from(["plain", "encrypted unsigned", "encrypted wrong key"]))
+    @given(payload=json_values, wrap=st.sampled_from(WRAPS))
     def attack(payload, wrap):
-        if wrap == "plain":
-            body, headers = forged(payload), {"Content-Type": "application/json"}
-        else:
-            body = forged({"encrypt": encrypt(json.dumps(payload), ENCRYPT_KEY)})
-            secret = "wrong-key" if wrap == "encrypted wrong key" else None
-            headers = {"Content-Type": "application/json", **(signature_headers(body, secret) if secret else {})}
         if isinstance(payload, dict) and payload.get("type") == "url_verification":
             return  # a challenge carrying the right token is answered, by design (none here can carry it)
-        assert_refused(send(target, body, headers), statuses)
+        assert_refused(send(target, *wrapped(payload, wrap)), statuses)
 
     attack()
     record(figures, "fuzz: forged payloads", statuses, before, database_snapshot(target))
+
+
+WRAPS = ("plain", "plain, wrong secret", "encrypted unsigned", "encrypted wrong key")
+CLICK_FIELDS = {
+    "trigger": [("header", "token"), ("header", "event_id"), ("event", "operator", "open_id"),
+                ("event", "context", "open_message_id"), ("event", "action", "value"), ("event", "action"), ("schema",)],
+    "legacy": [("token",), ("open_id",), ("open_message_id",), ("action", "value"), ("action",), ("tenant_key",)],
+}
+
+
+def wrapped(payload, wrap: str) -> tuple[bytes, dict[str, str]]:
+    """`payload` sent as a forger could: plain or encrypted with the app's key, never validly signed."""
+    if wrap.startswith("plain"):
+        body = forged(payload)
+    else:
+        body = forged({"encrypt": encrypt(json.dumps(payload), ENCRYPT_KEY)})
+    signed = wrap in ("plain, wrong secret", "encrypted wrong key")
+    return body, {"Content-Type": "application/json", **(signature_headers(body, "wrong-key") if signed else {})}
+
+
+def click_payload(kind: str) -> dict:
+    """The plaintext of a real click on the poll (right verification token, right message, real button)."""
+    kit = LarkCallbacks("test-verification-token", None)
+    build = kit.legacy_card_action if kind == "legacy" else kit.card_action_trigger
+    body, _ = build(message_id=MESSAGE_ID, value=VOTE, sign=False)
+    return json.loads(body)
+
+
+def test_real_clicks_without_a_valid_signature_never_reach_the_plugin(target, fuzz_settings, figures):
+    """Real click payloads, some fields replaced, sent unsigned or signed with a wrong secret: all 401."""
+    before = database_snapshot(target)
+    statuses: Counter = Counter()
+
+    @fuzz_settings
+    @given(kind=st.sampled_from(["trigger", "legacy"]), wrap=st.sampled_from(WRAPS), data=st.data())
+    def attack(kind, wrap, data):
+        payload = click_payload(kind)
+        replaced = data.draw(st.lists(st.sampled_from(CLICK_FIELDS[kind]), max_size=3, unique=True))
+        for *parents, last in sorted(replaced, key=len, reverse=True):  # inner fields before their parents
+            holder = payload
+            for key in parents:
+                holder = holder[key]
+            holder[last] = data.draw(json_values)
+        response = send(target, *wrapped(payload, wrap))
+        statuses[response.status_code] += 1
+        assert response.status_code in (400, 401), (response.status_code, response.text)  # 400: broken shape
+        if not replaced:  # a well-formed click from the right app, only the signature missing or wrong
+            assert response.json() in ({"error": "missing X-Lark-Signature"}, {"error": "signature mismatch"})
+
+    attack()
+    record(figures, "fuzz: real clicks, bad signatures", statuses, before, database_snapshot(target))
 
 
 def test_a_replayed_request_outside_the_window_is_refused(target):
@@ -169,3 +215,12 @@ def test_a_replayed_request_outside_the_window_is_refused(target):
             response = send(target, body, headers)
             assert (response.status_code, response.json()) == (401, {"error": "stale request timestamp"})
     assert database_snapshot(target) == before
+
+
+@pytest.mark.parametrize("kind", ["trigger", "legacy"])
+def test_the_genuine_requests_the_fuzzers_mutate_are_accepted(target, kind):
+    """The control: requests built as the fuzzers build theirs, unmutated, count a vote (so refusals above are real)."""
+    kit = LarkCallbacks("test-verification-token", ENCRYPT_KEY)
+    build = kit.legacy_card_action if kind == "legacy" else kit.card_action_trigger
+    response = send(target, *build(message_id=MESSAGE_ID, value=VOTE, open_id=f"ou_control_{kind}"))
+    assert response.status_code == 200 and response.json()["toast"]["content"] == "Vote counted"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from pathlib import Path
 
+from cardbot.config import parse_config
 from cardbot.store.retention import prune_batch
 from cardbot.store.schema import open_database
 from support import button_card, new_message_id, put_card, show_card
@@ -68,7 +70,7 @@ def test_a_running_click_is_never_pruned_however_old(tmp_path):
     assert [row[0] for row in conn.execute("SELECT delivery_id FROM deliveries")] == ["busy"]
 
 
-def test_history_is_kept_forever_when_retention_is_zero(tmp_path):
+def test_prune_keeps_history_forever_when_given_no_history_retention(tmp_path):
     db = open_database(tmp_path / "cardbot.db")
     conn = db.conn
     old = time.time() - 1000 * 86400
@@ -79,3 +81,14 @@ def test_history_is_kept_forever_when_retention_is_zero(tmp_path):
     assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=None)["history"] == 0
     assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=86400)["history"] == 1
     assert [row[0] for row in conn.execute("SELECT version FROM history")] == [2]
+
+
+def test_retention_defaults_are_one_day_of_deliveries_and_90_days_of_history():
+    settings = parse_config({}, Path("plugins.toml")).bot
+    assert settings.retention == (24 * 3600, 90 * 86400)
+
+
+def test_history_retention_zero_in_the_config_means_keep_forever():
+    settings = parse_config({"bot": {"history_retention_days": 0}}, Path("plugins.toml")).bot
+    dedupe_seconds, history_seconds = settings.retention
+    assert (dedupe_seconds, history_seconds) == (24 * 3600, None)
