@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,7 +12,6 @@ import requests
 
 from support import new_message_id, plugin_state, put_card, show_card, start_server
 from test_vote import poll_card, texts
-
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def copies(request) -> int:
 
 @pytest.fixture(scope="module")
 def workers_bot(tmp_path_factory):
-    config = ('[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
+    config = ('[bot]\ndatabase = "cardbot.db"\nlog_level = "DEBUG"\n[plugins.vote]\nenabled = true\n'
               '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n')
     server = start_server(tmp_path_factory.mktemp("workers"), config, workers=2)
     yield server
@@ -51,6 +52,12 @@ def worker_pids(server, message_id):
     return {holder.split(":")[1] for (holder,) in holders}
 
 
+def repeats_seen_running(server, delivery_id: str) -> list[str]:
+    """The worker pid of each repeat of `delivery_id` that arrived while its first copy was running."""
+    return re.findall(rf"\[(\d+)\] cardbot\.clicks: delivery {re.escape(delivery_id)} is a repeat; "
+                      r"its first copy is running", server.log())
+
+
 def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(workers_bot, kit, figures, voters):
     message_id = new_message_id()
     put_card(workers_bot, message_id, poll_card(("a", "b", "c")))
@@ -71,17 +78,19 @@ def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(wor
     assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": third, "b": third, "c": third}
     pids = worker_pids(workers_bot, message_id)
     assert len(pids) == 2  # both worker processes took votes
-    figures["concurrent voters"] = {"workers": 2, "voters_at_once": voters, "answers_200": len(responses),
+    figures["concurrent voters"] = {"workers": 2, "voters_at_once": voters,
+                                    "answers_200": sum(r.status_code == 200 for r in responses),
                                     "new_versions": shown["version"] - 1, "workers_that_served": len(pids),
                                     "final_counts": texts(shown["card"])}
 
 
 def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_bot, kit, figures, copies):
     message_id = new_message_id()
+    slow_count = {"button_type": "count", "button_id": "b1", "seconds": 0.5}  # the copies arrive while it runs
     put_card(workers_bot, message_id, {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
-        {"tag": "button", "text": {"tag": "plain_text", "content": "+1"},
-         "value": {"button_type": "count", "button_id": "b1"}}]}]})
-    delivery = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"})
+        {"tag": "button", "text": {"tag": "plain_text", "content": "+1"}, "value": slow_count}]}]})
+    event_id = uuid.uuid4().hex
+    delivery = kit.card_action_trigger(message_id=message_id, value=slow_count, event_id=event_id)
 
     responses = post_all(workers_bot, [delivery] * copies)
 
@@ -92,7 +101,11 @@ def test_thirty_copies_of_one_delivery_make_one_change_and_thirty_200s(workers_b
     assert all(card == cards[0] for card in cards)
     assert show_card(workers_bot, message_id)["version"] == 2
     assert plugin_state(workers_bot, "counter", message_id)["count"] == 1
+    waited = repeats_seen_running(workers_bot, f"v2:{event_id}")
+    assert len(waited) == copies - 1 and len(set(waited)) == 2  # every other copy waited, on both workers
     figures["duplicate deliveries"] = {"workers": 2, "copies_at_once": copies,
                                        "answers_200": sum(r.status_code == 200 for r in responses),
+                                       "copies_that_waited_for_the_first": len(waited),
+                                       "workers_that_served": len(set(waited)),
                                        "plugin_runs": plugin_state(workers_bot, "counter", message_id)["count"],
                                        "new_versions": show_card(workers_bot, message_id)["version"] - 1}

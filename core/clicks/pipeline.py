@@ -179,6 +179,7 @@ class ClickPipeline:
     async def _repeat(self, click: Click, earlier: Delivery) -> Outcome:
         """A redelivery: wait for the first copy if it is still running, then answer its toast and the card now."""
         click.waiting_for_earlier = True
+        log.debug("delivery %s is a repeat; its first copy is %s", earlier.delivery_id, earlier.status)
         delay = POLL_SECONDS[0]
         while earlier.status == RUNNING and self._time_left(click) > 0:
             await asyncio.sleep(delay)

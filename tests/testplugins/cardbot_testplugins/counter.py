@@ -1,4 +1,9 @@
-"""A stateful plugin: counts clicks per card in state.card and across cards in state.plugin."""
+"""A stateful plugin: counts clicks per card in state.card and across cards in state.plugin.
+
+A `seconds` in the button's value makes it take that long first (still within the deadline).
+"""
+
+import asyncio
 
 from cardbot import Patch, hookimpl
 
@@ -10,6 +15,7 @@ def cardbot_claims():
 
 @hookimpl
 async def cardbot_action(action, state):
+    await asyncio.sleep(float(action.value.get("seconds", 0)))
     count = state.card.get("count", 0) + 1
     state.card.set("count", count)
     state.card.set(f"clicker:{action.operator.open_id}", count)
