@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 
 from support import new_message_id, plugin_state, put_card, show_card, start_server
@@ -112,3 +115,20 @@ def test_every_locale_shows_the_counts(vote_bot, kit):
     put_card(vote_bot, message_id, {"config": {"update_multi": True}, "i18n_elements": {"zh_cn": zh, "en_us": en}})
     answer = vote(vote_bot, kit, message_id, "no", "ou_1")
     assert texts(answer["card"]["data"]) == ["是 (0)", "否 (1)", "Yes (0)", "No (1)"]
+
+
+def test_a_two_thousand_person_poll_keeps_its_voters_out_of_the_card(vote_bot, kit):
+    message_id = new_message_id()
+    put_card(vote_bot, message_id, poll_card())
+    earlier = {f"ou_{n:04d}": "yes" if n % 2 else "no" for n in range(1999)}  # already voted, in plugin state
+    with sqlite3.connect(vote_bot.directory / "cardbot.db") as conn:
+        conn.executemany("INSERT INTO plugin_state (plugin, message_id, key, value) VALUES ('vote', ?, ?, ?)",
+                         [(message_id, f"voter:{person}", json.dumps(option)) for person, option in earlier.items()])
+        conn.execute("INSERT INTO plugin_state (plugin, message_id, key, value) VALUES ('vote', ?, 'counts', ?)",
+                     (message_id, json.dumps({"yes": 999, "no": 1000})))
+    answer = vote(vote_bot, kit, message_id, "yes", "ou_2000")
+    card = answer["card"]["data"]
+    assert texts(card) == ["Yes (1000)", "No (1000)"]
+    assert len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode()) < 2048  # Lark allows 30 KB
+    assert "and 998 more" in card["elements"][-1]["content"]  # 2 of 1,000 "yes" voters named
+    assert plugin_state(vote_bot, "vote", message_id)["voter:ou_2000"] == "yes"
