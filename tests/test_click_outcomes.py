@@ -32,6 +32,15 @@ def test_async_plugin_runs_on_the_event_loop(bot, kit):
     assert show_card(bot, message_id)["version"] == 2
 
 
+@pytest.mark.parametrize("legacy", [False, True], ids=["trigger", "legacy"])
+def test_a_plugin_returning_nothing_gets_an_empty_answer_and_no_new_version(bot, kit, legacy):
+    message_id = new_message_id()
+    put_card(bot, message_id, button_card("echo_sync", quiet=True))
+    answer = click(bot, kit, message_id, {"button_type": "echo_sync", "button_id": "b1", "quiet": True}, legacy=legacy)
+    assert answer == {}
+    assert show_card(bot, message_id)["version"] == 1
+
+
 def test_unknown_card_gets_a_toast_and_nothing_is_stored_for_it(bot, kit):
     message_id = new_message_id()
     answer = click(bot, kit, message_id, SEED_BUTTON)

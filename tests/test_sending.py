@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 
 import pytest
@@ -63,6 +64,28 @@ def test_send_failure_names_lark_code_and_stores_nothing(tmp_path, lark):
     result = send(tmp_path, lark, "--email", "x@example.com", "-", stdin=json.dumps(button_card("x")))
     assert result.returncode == 1 and result.stdout == ""
     assert "code 230013" in result.stderr and "NO availability" in result.stderr
+    assert stored_cards(tmp_path) == 0
+
+
+def stored_cards(tmp_path) -> int:
+    """Cards in the database `send` uses (none when it was never created)."""
+    path = tmp_path / "cardbot.db"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM cards").fetchone()[0]
+
+
+@pytest.mark.parametrize("flag, receive_id_type", [("--chat-id", "chat_id"), ("--open-id", "open_id"),
+                                                   ("--user-id", "user_id"), ("--union-id", "union_id"),
+                                                   ("--email", "email")])
+def test_each_receiver_flag_sends_its_receive_id_type(tmp_path, lark, flag, receive_id_type):
+    result = send(tmp_path, lark, flag, "someone", "-", stdin=json.dumps(button_card("x")))
+    assert result.returncode == 0, result.stderr
+    sent = [request for request in lark.requests if request.kind == "send"]
+    assert [(request.query["receive_id_type"], request.json["receive_id"]) for request in sent] == [
+        (receive_id_type, "someone")]
+    assert stored_cards(tmp_path) == 1
 
 
 def test_send_without_app_credentials_says_which_variables_to_set(tmp_path, lark):

@@ -61,7 +61,8 @@ def test_one_token_serves_every_call(client, lark):
     client.delayed_update("c-1", V2)
     assert lark.token_requests == 1
     api_calls = [request for request in lark.requests if request.kind != "token"]
-    assert {request.headers["Authorization"] for request in api_calls} == {f"Bearer {client.tenant_access_token()}"}
+    issued = lark.requests[0].response["tenant_access_token"]  # what the platform handed out
+    assert {request.headers["Authorization"] for request in api_calls} == {f"Bearer {issued}"}
     assert {request.headers["Content-Type"] for request in api_calls} == {"application/json; charset=utf-8"}
     assert "Authorization" not in lark.requests[0].headers
 
@@ -118,6 +119,28 @@ def test_a_refused_token_is_fetched_again_once(client, lark):
     assert len(lark.messages) == 2
 
 
+@pytest.mark.parametrize("code", [99991663, 99991661])  # invalid, and missing or malformed, tenant token
+def test_a_token_refused_with_either_code_is_fetched_again_once(client, lark, code):
+    client.tenant_access_token()
+    lark.fail_next("send", code=code)
+    client.send_card("chat_id", "oc_1", SHARED)
+    assert kinds(lark) == [("token", 200), ("send", 400), ("token", 200), ("send", 200)]
+    assert len(lark.messages) == 1
+
+
+@pytest.mark.parametrize("base", [None, ""])
+def test_the_api_base_is_feishu_unless_lark_api_base_is_set(base):
+    environ = {} if base is None else {"LARK_API_BASE": base}
+    assert LarkSecrets.from_env(environ).api_base == "https://open.feishu.cn"
+    assert LarkSecrets.from_env({"LARK_API_BASE": "https://open.larksuite.com"}).api_base == "https://open.larksuite.com"
+
+
+def test_empty_secrets_in_the_environment_count_as_unset():
+    secrets = LarkSecrets.from_env({"LARK_VERIFICATION_TOKEN": "", "LARK_ENCRYPT_KEY": "", "LARK_APP_ID": ""})
+    assert (secrets.verification_token, secrets.encrypt_key, secrets.app_id) == (None, None, None)
+    assert not secrets.can_verify_callbacks
+
+
 def test_a_token_refused_twice_is_an_error(client, lark, clock):
     client.tenant_access_token()
     lark.fail_next("update", code=99991663, times=2)
@@ -169,9 +192,10 @@ def test_send_card_checks_the_receive_id_type(client, lark):
 
 def test_delayed_update_of_a_shared_card(client, lark):
     message_id = client.send_card("chat_id", "oc_1", SHARED)
-    client.delayed_update(lark.issue_update_token(message_id, "ou_1"), V2)
+    token = lark.issue_update_token(message_id, "ou_1")
+    client.delayed_update(token, V2)
     assert lark.messages[message_id]["card"] == V2
-    assert lark.requests[-1].json == {"token": lark.updates[0].token, "card": V2}
+    assert lark.requests[-1].json == {"token": token, "card": V2}
 
 
 def test_delayed_update_of_an_exclusive_card_needs_open_ids(client, lark):
