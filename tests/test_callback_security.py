@@ -9,6 +9,7 @@ import time
 import pytest
 
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
+from cardbot.web.guard import is_loopback
 from support import (ENCRYPT_KEY, SEED_BUTTON, STANDARD_CONFIG, VERIFICATION_TOKEN, database_snapshot,
                       new_message_id, put_card, seed_card)
 
@@ -76,6 +77,7 @@ def test_every_bad_input_gets_a_4xx_with_a_reason_and_changes_nothing(bot, kit):
     message_id = new_message_id()
     put_card(bot, message_id, seed_card())
     before = database_snapshot(bot)
+    refused = []
 
     for name, (body, headers, status) in _bad_requests(kit, message_id).items():
         response = bot.post("/lark/callback", body, headers)
@@ -83,9 +85,11 @@ def test_every_bad_input_gets_a_4xx_with_a_reason_and_changes_nothing(bot, kit):
         assert response.headers["content-type"].startswith("application/json"), name
         reason = response.json()["error"]
         assert reason and "Traceback" not in reason, name
+        refused.append((status, reason))
 
     assert database_snapshot(bot) == before
     assert "Traceback" not in bot.log()
+    wait_for_log(bot, [f"refused POST /lark/callback from 127.0.0.1: {status} {reason}" for status, reason in refused])
 
 
 def test_a_server_without_secrets_refuses_callbacks_and_says_why(server_factory, kit):
@@ -106,6 +110,42 @@ def test_dev_mode_accepts_unsigned_callbacks_from_loopback(server_factory):
     response = server.post("/lark/callback", body, headers)
     assert response.status_code == 200
     assert response.json()["toast"]["content"] == "已完成"
+
+
+def wait_for_log(server, lines: list[str], seconds: float = 10.0) -> None:
+    """Every line appears in the server's log (it is written by another process, so allow it a moment)."""
+    deadline = time.monotonic() + seconds
+    while (missing := [line for line in lines if line not in server.log()]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not missing, f"not logged: {missing}"
+
+
+def test_dev_can_be_switched_on_in_plugins_toml(server_factory):
+    server = server_factory(STANDARD_CONFIG.replace("[bot]\n", "[bot]\ndev = true\n", 1), env={})
+    message_id = new_message_id()
+    put_card(server, message_id, seed_card())
+    response = server.post("/lark/callback", *LarkCallbacks().card_action_trigger(message_id=message_id,
+                                                                                 value=SEED_BUTTON))
+    assert (response.status_code, response.json()["toast"]["content"]) == (200, "已完成")
+
+
+@pytest.mark.parametrize("address, loopback", [
+    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("[::1]", True), ("::ffff:127.0.0.1", True),
+    ("10.0.0.1", False), ("192.168.1.2", False), ("::ffff:10.0.0.1", False), ("2001:db8::1", False),
+    ("", False), ("localhost", False), ("garbage", False),
+])
+def test_what_counts_as_loopback_for_dev_mode(address, loopback):
+    assert is_loopback(address) is loopback
+
+
+def test_the_timestamp_window_is_configurable(server_factory, kit):
+    server = server_factory(STANDARD_CONFIG.replace("[bot]\n", "[bot]\ntimestamp_tolerance = 7200\n", 1))
+    message_id = new_message_id()
+    put_card(server, message_id, seed_card())
+    hour_old = str(int(time.time()) - 3600)  # refused by the default 300 s window
+    response = server.post("/lark/callback", *kit.card_action_trigger(message_id=message_id, value=SEED_BUTTON,
+                                                                      timestamp=hour_old))
+    assert (response.status_code, response.json()["toast"]["content"]) == (200, "已完成")
 
 
 def test_encrypted_bodies_hold_only_base64(bot):

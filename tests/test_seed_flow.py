@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from support import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card
 
 
@@ -23,6 +26,10 @@ def test_encrypted_signed_trigger_click_answers_the_done_card(bot, kit):
     click = shown["history"][1]
     assert (click["plugin"], click["button_type"]) == ("publish", "public_publish")
     assert click["operator"].startswith("ou_")
+    assert click["patch"]["ops"] == [{"op": "elements", "locale": "zh_cn", "elements": DONE_ELEMENTS}]
+    assert shown["history"][0]["created_at"] <= click["created_at"] <= time.time()
+    with sqlite3.connect(bot.directory / "cardbot.db") as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_legacy_click_answers_the_done_card_itself(bot, kit):

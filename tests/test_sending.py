@@ -102,6 +102,11 @@ def api_bot(server_factory, lark):
                                        "CARDBOT_API_TOKEN": "api-secret"})
 
 
+def test_starting_the_bot_never_calls_lark(api_bot, lark):
+    assert api_bot.session.get(api_bot.base_url + "/healthz", timeout=10).status_code == 200  # started and serving
+    assert lark.requests == []
+
+
 def post_card(server, body, token="api-secret"):
     headers = {"Content-Type": "application/json"}
     if token:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sanic import Request, Sanic
+from sanic import HTTPResponse, Request, Sanic
 from sanic.exceptions import SanicException
 
 from ..errors import CallbackRejected
@@ -18,16 +18,19 @@ def install_error_handlers(app: Sanic) -> None:
 
     @app.exception(CallbackRejected)
     async def rejected(request: Request, error: CallbackRejected):
-        log.warning("refused %s %s from %s: %d %s", request.method, request.path, request.ip, error.status,
-                    error.reason)
-        return json_answer({"error": error.reason}, error.status)
+        return refuse(request, error.status, error.reason)
 
     @app.exception(SanicException)
     async def sanic_error(request: Request, error: SanicException):
-        status = getattr(error, "status_code", 400) or 400
-        return json_answer({"error": str(error) or "bad request"}, status)
+        return refuse(request, getattr(error, "status_code", 400) or 400, str(error) or "bad request")
 
     @app.exception(Exception)
     async def unexpected(request: Request, error: Exception):
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return json_answer({"error": "the request could not be processed"}, 400)
+
+
+def refuse(request: Request, status: int, reason: str) -> HTTPResponse:
+    """Log the refusal (one line naming the request and why) and answer `{"error": reason}`."""
+    log.warning("refused %s %s from %s: %d %s", request.method, request.path, request.ip, status, reason)
+    return json_answer({"error": reason}, status)
