@@ -112,15 +112,17 @@ class Runtime:
         if self._maintenance is not None:
             self._maintenance.cancel()
         grace = self.config.bot.shutdown_grace
-        running = self._background | self.clicks.unfinished()
-        if running:
-            log.info("waiting up to %.0f s for %d click(s) still running", grace, len(running))
-            done, pending = await asyncio.wait(running, timeout=grace)
-            if pending:
+        clicks = self.clicks.unfinished()  # a late click also has a task in _background that will push it
+        if clicks or self._background:
+            log.info("waiting up to %g s for %d click(s) still running and %d late result(s) to push", grace,
+                     len(clicks), len(self._background))
+            await asyncio.wait(clicks | self._background, timeout=grace)
+            unfinished = [task for task in clicks if not task.done()]
+            if unfinished:
                 log.warning("%d click(s) still running at shutdown; the next start records them as interrupted",
-                            len(pending))
-                for task in pending:
-                    task.cancel()
+                            len(unfinished))
+        for task in self._background | self.clicks.unfinished():
+            task.cancel()
         for plugin in self.host.plugins.values():
             try:
                 await self.runner.call(plugin, "cardbot_shutdown", grace, config=plugin.config, bot=self.bot)

@@ -233,3 +233,26 @@ def test_a_plain_plugin_cut_off_at_the_hard_limit_keeps_its_card_until_its_threa
     events = [line.split() for line in log.read_text().splitlines()]
     assert [(kind, who) for kind, who, _ in events] == [
         ("start", "ou_first"), ("end", "ou_first"), ("start", "ou_second"), ("end", "ou_second")]
+
+
+def test_a_click_still_running_when_the_grace_period_ends_is_recorded_interrupted(server_factory, lark, webhook, kit):
+    config = (f'[bot]\ndatabase = "cardbot.db"\nshutdown_grace = 0.5\n'
+              f'[plugins.publish]\nenabled = true\nwebhook = "{webhook.url}"\n')
+    server = server_factory(config, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+    message_id = new_message_id()
+    put_card(server, message_id, seed_card())
+    webhook.answer(delay=5)
+    calls = len(webhook.received)
+    answer, _ = post_click(server, kit, message_id, SEED_BUTTON)
+    assert answer["toast"]["content"].startswith("Processing")
+
+    server.stop()  # a graceful stop: the release outlives the 0.5 s grace period
+    assert "1 click(s) still running at shutdown" in server.log()
+    server.start()
+
+    assert "1 click(s) were interrupted" in server.log()
+    click = show_card(server, message_id, history=True)["clicks"][0]
+    assert click["status"] == "interrupted" and click["answer"] == "processing"
+    assert show_card(server, message_id)["version"] == 1
+    assert len(webhook.received) == calls + 1  # the release was never re-run
+    webhook.answer()
