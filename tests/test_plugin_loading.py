@@ -101,6 +101,8 @@ def test_a_plugin_from_another_installed_package_is_off_until_named(tmp_path, te
     listing = json.loads(cli(tmp_path, "", "plugins", "list", "--json", pythonpath=(team_plugin_site,)).stdout)
     team = next(row for row in listing["plugins"] if row["name"] == "team")
     assert team["state"] == "off"
+    states = {row["name"]: row["state"] for row in listing["plugins"]}
+    assert states["publish"] == states["vote"] == "off"  # bundled, but an empty plugins.toml turns nothing on
     assert team["source"] == "entry point (cardbot-team-plugin 1.2.3)"
 
 
