@@ -11,8 +11,7 @@ import pytest
 
 from cardbot.testing import BotServer
 from cardbot.testing.server import server_environment
-from support import (BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card,
-                     start_server)
+from support import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
 
 TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
 
@@ -106,32 +105,34 @@ def test_a_plugin_from_another_installed_package_is_off_until_named(tmp_path, te
     assert team["source"] == "entry point (cardbot-team-plugin 1.2.3)"
 
 
+def click_team_approve(server: BotServer, kit) -> tuple[str, dict]:
+    """Store a card with a team_approve button, click it; returns (message id, answer)."""
+    message_id = new_message_id()
+    put_card(server, message_id, button_card("team_approve"))
+    body, headers = kit.card_action_trigger(message_id=message_id,
+                                            value={"button_type": "team_approve", "button_id": "b1"})
+    return message_id, server.post("/lark/callback", body, headers).json()
+
+
 def test_a_plugin_from_another_installed_package_handles_its_clicks(tmp_path, team_plugin_site, kit):
     config = '[bot]\ndatabase = "cardbot.db"\n[plugins.team]\nenabled = true\napprover_title = "lead"\n'
     with BotServer(tmp_path, plugins_toml=config, env=SECRETS, command=BOT_COMMAND,
                    extra_pythonpath=(team_plugin_site,)) as server:
-        message_id = new_message_id()
-        put_card(server, message_id, button_card("team_approve"))
-        body, headers = kit.card_action_trigger(message_id=message_id,
-                                                value={"button_type": "team_approve", "button_id": "b1"})
-        answer = server.post("/lark/callback", body, headers).json()
+        _, answer = click_team_approve(server, kit)
     assert answer["toast"]["content"] == "approved"
     replaced = answer["card"]["data"]["elements"][1]["actions"][0]
     assert replaced["text"]["content"].startswith("approved by lead ou_")
 
 
-def test_an_installed_plugin_the_file_does_not_name_is_never_imported_nor_called(tmp_path, team_plugin_site, kit):
-    with start_server(tmp_path, '[bot]\ndatabase = "cardbot.db"\n[plugins.publish]\nenabled = true\n',
-                      extra_pythonpath=(team_plugin_site,)) as server:
-        message_id = new_message_id()
-        put_card(server, message_id, button_card("team_approve"))
-        body, headers = kit.card_action_trigger(message_id=message_id,
-                                                value={"button_type": "team_approve", "button_id": "b1"})
-        answer = server.post("/lark/callback", body, headers).json()
-        assert show_card(server, message_id)["version"] == 1
+def test_an_installed_plugin_the_file_does_not_name_is_never_imported_nor_called(server_factory, team_plugin_site,
+                                                                                  kit):
+    server = server_factory('[bot]\ndatabase = "cardbot.db"\n[plugins.publish]\nenabled = true\n',
+                            extra_pythonpath=(team_plugin_site,))
+    message_id, answer = click_team_approve(server, kit)
     assert answer["toast"]["content"] == 'No plugin handles buttons of type "team_approve".'
     assert "card" not in answer
-    assert not (tmp_path / "markers" / "team-imported").exists()
+    assert show_card(server, message_id)["version"] == 1
+    assert not (server.directory / "markers" / "team-imported").exists()
 
 
 def test_plugins_list_shows_state_source_version_and_claims(tmp_path, team_plugin_site):

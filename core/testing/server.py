@@ -80,6 +80,8 @@ class BotServer:
 
     def start(self, timeout: float = 30.0) -> BotServer:
         """Start the server and wait until `/healthz` answers 200; raise with the server's log otherwise."""
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError(f"this server is already running (pid {self.process.pid}); stop() it first")
         args = [*self.command, "serve", "--config", str(self.config_path), "--port", str(self.port),
                 "--workers", str(self.workers)]
         if self.dev:
