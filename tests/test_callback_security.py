@@ -10,7 +10,7 @@ import pytest
 
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
 from cardbot.web.guard import is_loopback
-from support import (ENCRYPT_KEY, SEED_BUTTON, STANDARD_CONFIG, VERIFICATION_TOKEN, database_snapshot,
+from support import (ENCRYPT_KEY, SEED_BUTTON, STANDARD_CONFIG, VERIFICATION_TOKEN, database_snapshot, start_server,
                       new_message_id, put_card, seed_card)
 
 JSON = {"Content-Type": "application/json"}
@@ -152,3 +152,68 @@ def test_encrypted_bodies_hold_only_base64(bot):
     body = json.dumps({"encrypt": base64.b64encode(b"short").decode()}).encode()
     response = bot.post("/lark/callback", body, _signed_v2(body))
     assert (response.status_code, response.json()) == (400, {"error": "cannot decrypt the body"})
+
+
+def _encrypted_body(plaintext: bytes) -> bytes:
+    return json.dumps({"encrypt": encrypt(plaintext.decode(), ENCRYPT_KEY)}).encode()
+
+
+@pytest.mark.parametrize("plaintext", [
+    b'{"schema": "1.0"}',
+    b'{"schema": "2.0"}',
+    b'{"schema": "2.0", "header": {"event_type": "card.action.trigger"}, "event": {}}',
+    b'{"anything": 1}',
+    b'{"action": {}, "open_message_id": "om_1"}',
+    b'{"uuid": "u", "event": {"type": "message"}, "token": "nope"}',
+    b'{"type": "url_verification_not"}',
+], ids=["schema 1.0", "schema 2.0 bare", "trigger without fields", "no shape", "legacy shape", "v1 event",
+        "near challenge"])
+def test_an_unsigned_encrypted_object_gets_one_answer_whatever_it_holds(bot, plaintext):
+    """No structure oracle: every JSON object that is not a url_verification gets the same 401."""
+    response = bot.post("/lark/callback", _encrypted_body(plaintext), JSON)
+    assert (response.status_code, response.json()) == (401, {"error": "missing X-Lark-Signature"})
+
+
+@pytest.mark.parametrize("plaintext", [b"[1, 2]", b'"text"', b"not json", b"{"],
+                         ids=["array", "string", "not json", "cut short"])
+def test_an_unsigned_encrypted_non_object_cannot_be_decrypted(bot, plaintext):
+    response = bot.post("/lark/callback", _encrypted_body(plaintext), JSON)
+    assert (response.status_code, response.json()) == (400, {"error": "cannot decrypt the body"})
+
+
+@pytest.mark.parametrize("header, value", [
+    ("X-Forwarded-For", "203.0.113.9"),
+    ("X-Forwarded-For", "127.0.0.1, 203.0.113.9"),
+    ("Forwarded", 'for="[2001:db8::1]:4711";proto=https'),
+    ("Forwarded", "for=unknown"),
+    ("X-Real-IP", "10.1.2.3"),
+    ("True-Client-IP", "198.51.100.7"),
+    ("CF-Connecting-IP", "198.51.100.7"),
+])
+def test_dev_mode_refuses_callbacks_a_proxy_forwarded_for_another_client(dev_server, header, value):
+    message_id = new_message_id()
+    put_card(dev_server, message_id, seed_card())
+    body, headers = LarkCallbacks().card_action_trigger(message_id=message_id, value=SEED_BUTTON)
+    before = database_snapshot(dev_server)
+    response = dev_server.post("/lark/callback", body, {**headers, header: value})
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("--dev accepts unsigned callbacks from loopback only")
+    assert database_snapshot(dev_server) == before
+
+
+@pytest.mark.parametrize("header, value", [
+    ("X-Forwarded-For", "127.0.0.1"), ("Forwarded", "for=127.0.0.1:5000"), ("X-Real-IP", "::1"),
+])
+def test_dev_mode_accepts_callbacks_forwarded_for_this_machine(dev_server, header, value):
+    message_id = new_message_id()
+    put_card(dev_server, message_id, seed_card())
+    body, headers = LarkCallbacks().card_action_trigger(message_id=message_id, value=SEED_BUTTON)
+    response = dev_server.post("/lark/callback", body, {**headers, header: value})
+    assert (response.status_code, response.json()["toast"]["content"]) == (200, "已完成")
+
+
+@pytest.fixture(scope="module")
+def dev_server(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("dev"), STANDARD_CONFIG, env={}, dev=True)
+    yield server
+    server.stop()

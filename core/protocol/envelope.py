@@ -22,7 +22,8 @@ NO_SECRETS = (
     "no callback secret is configured: set LARK_VERIFICATION_TOKEN and/or LARK_ENCRYPT_KEY, "
     "or run with --dev to accept unsigned callbacks from this machine"
 )
-DEV_LOOPBACK_ONLY = "--dev accepts unsigned callbacks from loopback only"
+DEV_LOOPBACK_ONLY = ("--dev accepts unsigned callbacks from loopback only (and none that a proxy forwarded "
+                     "for another client)")
 LEGACY_NEEDS_TOKEN = (
     "legacy card callbacks are signed with the verification token only; set LARK_VERIFICATION_TOKEN "
     "(the encrypt key cannot authenticate them)"
@@ -80,6 +81,8 @@ def open_envelope(
 
     - url_verification: never signed by Lark; its `token` must equal the verification token. Without
       a token configured, only an encrypted challenge (it decrypted with our key) is accepted.
+    - an unsigned body where a signature is required is decrypted only to recognise a url_verification:
+      400 when it does not decrypt to a JSON object, else 401 "missing X-Lark-Signature" whatever it holds.
     - schema 2.0 (card.action.trigger, url.preview.get, events): with an encrypt key the signature is
       required; `header.token` must equal the verification token when one is configured. Without an
       encrypt key the token check is the only authentication Lark offers.
@@ -110,10 +113,20 @@ def open_envelope(
             tolerance=auth.timestamp_tolerance,
             now=now,
         )
+    elif v2_scheme and key is not None:
+        _only_url_verification_unsigned(body, key)
     envelope = _classify(_plaintext(body, key))
     _authenticate(envelope, token, key, v2_scheme=v2_scheme, verified=verified, encrypted=_encrypted(body))
     _check_created(envelope, auth.timestamp_tolerance, now)
     return envelope
+
+
+def _only_url_verification_unsigned(body: dict[str, Any], key: str) -> None:
+    """An unsigned body where the signature is required: decrypted only to recognise a url_verification
+    (Lark sends those unsigned). Anything else is 401 whatever its structure, so an unsigned ciphertext
+    tells its sender one bit only: whether it decrypts to a JSON object (400) or not (401)."""
+    if _plaintext(body, key).get("type") != "url_verification":
+        _require_signature(False)
 
 
 def _encrypted(body: dict[str, Any]) -> bool:

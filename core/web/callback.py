@@ -9,7 +9,7 @@ from sanic import Request
 
 from ..protocol import open_envelope, parse_action, render_answer
 from .answers import answer_now, json_answer
-from .guard import guard, is_loopback
+from .guard import guard, is_local_request
 
 log = logging.getLogger("cardbot.web")
 
@@ -20,7 +20,7 @@ async def lark_callback(request: Request):
     runtime = request.app.ctx.runtime
     raw = guard(request)                                                           # 1 guard
     envelope = open_envelope(raw, request.headers, runtime.auth,                   # 2 unwrap, 3 verify
-                             peer_is_loopback=is_loopback(request.ip))
+                             peer_is_loopback=is_local_request(request))
     if envelope.kind == "challenge":
         return json_answer({"challenge": envelope.challenge})
     if envelope.kind == "other":

@@ -8,6 +8,7 @@ import pytest
 from cardbot.action import LEGACY, TRIGGER
 from cardbot.errors import CallbackRejected
 from cardbot.protocol import CallbackAuth, open_envelope, parse_action
+from cardbot.protocol.envelope import DEV_LOOPBACK_ONLY
 from cardbot.testing import LarkCallbacks, encrypt, signature_headers
 
 BOTH = CallbackAuth(verification_token="vt", encrypt_key="ek")
@@ -327,7 +328,7 @@ def test_dev_accepts_unsigned_callbacks_from_loopback():
 
 def test_dev_refuses_other_peers():
     refused = _refused(LARK_NO_SECRETS.card_action_trigger(), DEV, loopback=False)
-    assert (refused.status, refused.reason) == (403, "--dev accepts unsigned callbacks from loopback only")
+    assert (refused.status, refused.reason) == (403, DEV_LOOPBACK_ONLY)
 
 
 def test_dev_cannot_decrypt():
