@@ -219,6 +219,13 @@ def _check_bot(settings: BotSettings, path: Path) -> None:
         raise ConfigError(f"{path}: [bot] history_retention_days must be 0 (keep forever) or more")
     if settings.timestamp_tolerance < 0:
         raise ConfigError(f"{path}: [bot] timestamp_tolerance must be 0 (off) or more")
+    replay_window = 2 * settings.timestamp_tolerance  # a timestamp is accepted from T - tolerance to T + tolerance
+    if settings.dedupe_retention_hours * 3600 < replay_window:
+        raise ConfigError(
+            f"{path}: [bot] dedupe_retention_hours ({settings.dedupe_retention_hours:g} h) must outlive the replay "
+            f"window of timestamp_tolerance ({settings.timestamp_tolerance:g} s, so {replay_window:g} s): a delivery "
+            f"record pruned sooner lets a captured callback run again; set it to at least "
+            f"{replay_window / 3600:.3g} or shorten timestamp_tolerance")
     if not 0 < settings.port < 65536:
         raise ConfigError(f"{path}: [bot] port must be between 1 and 65535")
     if settings.synchronous not in ("normal", "full"):

@@ -7,14 +7,18 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from cardbot.config import parse_config
+from cardbot.errors import ConfigError
 from cardbot.store.retention import prune_batch
 from cardbot.store.schema import open_database
 from support import button_card, new_message_id, put_card, show_card
 
 
 COUNTER = '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n'
-SHORT_RETENTION = "dedupe_retention_hours = 0.0002\nhistory_retention_days = 0.00001\n"  # 0.72 s and 0.86 s
+SHORT_RETENTION = ("timestamp_tolerance = 2\ndedupe_retention_hours = 0.0012\n"  # 4.32 s: outlives the 4 s window
+                   "history_retention_days = 0.00005\n")  # 4.32 s
 
 
 def click_twice(server, kit, message_id):
@@ -29,7 +33,7 @@ def test_a_running_bot_prunes_expired_records_on_its_own(server_factory, kit):
     message_id = new_message_id()
     click_twice(server, kit, message_id)
     card = show_card(server, message_id)["card"]
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while True:
         shown = show_card(server, message_id, history=True)
         if [entry["version"] for entry in shown["history"]] == [3] and not shown["clicks"]:
@@ -47,7 +51,7 @@ def test_prune_command_forgets_old_deliveries_and_history_but_keeps_the_current_
     assert [entry["version"] for entry in before["history"]] == [1, 2, 3] and len(before["clicks"]) == 2
     server.stop()
     server.config_path.write_text('[bot]\ndatabase = "cardbot.db"\n' + SHORT_RETENTION + COUNTER)
-    time.sleep(1.0)
+    time.sleep(4.5)
 
     result = server.cli("prune")
 
@@ -92,3 +96,22 @@ def test_history_retention_zero_in_the_config_means_keep_forever():
     settings = parse_config({"bot": {"history_retention_days": 0}}, Path("plugins.toml")).bot
     dedupe_seconds, history_seconds = settings.retention
     assert (dedupe_seconds, history_seconds) == (24 * 3600, None)
+
+
+@pytest.mark.parametrize("tolerance, hours", [(300, 0.1), (3600, 1.9), (1, 0.0005)])
+def test_delivery_records_must_outlive_the_replay_window(tolerance, hours):
+    with pytest.raises(ConfigError) as refused:
+        parse_config({"bot": {"timestamp_tolerance": tolerance, "dedupe_retention_hours": hours}}, Path("p.toml"))
+    assert "dedupe_retention_hours" in str(refused.value) and "replay window" in str(refused.value)
+
+
+def test_a_bot_whose_delivery_records_die_before_the_replay_window_does_not_start(server_factory):
+    with pytest.raises(RuntimeError) as failed:
+        server_factory('[bot]\ndatabase = "cardbot.db"\ndedupe_retention_hours = 0.1\n' + COUNTER)
+    assert "exited with 2" in str(failed.value)
+    assert "error: " in str(failed.value) and "must outlive the replay window" in str(failed.value)
+
+
+def test_records_as_long_as_the_window_allows_are_accepted():
+    settings = parse_config({"bot": {"timestamp_tolerance": 1800, "dedupe_retention_hours": 1}}, Path("p.toml")).bot
+    assert settings.retention[0] == 3600
