@@ -13,6 +13,7 @@ import logging
 from .action import Action
 from .bot import Bot
 from .clicks import ClickPipeline, Outcome, PluginRunner, toasts
+from .clicks.dispatch import describe
 from .clicks.push import LatePusher
 from .config import Config, LarkSecrets
 from .errors import ConfigError, StoreBusy
@@ -40,7 +41,7 @@ class Runtime:
         self.runner = PluginRunner(config.bot.plugin_threads)
         self.lark = LarkClient.from_secrets(secrets)
         self.sender = CardSender(self.lark, store)
-        self.bot = Bot(self.sender)
+        self.bot = Bot(self.sender, asyncio.get_running_loop())
         self.pusher = LatePusher(self.lark, store)
         self.clicks = ClickPipeline(host, self.runner, store, config.bot,
                                     toasts.processing(config.bot.processing_toast), self.bot)
@@ -64,8 +65,7 @@ class Runtime:
             try:
                 await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config, bot=runtime.bot)
             except Exception as error:  # noqa: BLE001 - start-up stops with the plugin named
-                raise ConfigError(f"plugin {plugin.name!r}: cardbot_startup raised "
-                                  f"{type(error).__name__}: {error}") from error
+                raise ConfigError(f"plugin {plugin.name!r}: cardbot_startup raised {describe(error)}") from None
         return runtime
 
     async def handle_click(self, action: Action, started: float | None = None) -> Outcome:

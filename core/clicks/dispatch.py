@@ -1,7 +1,9 @@
-"""Call one plugin's hook safely: async on the loop, plain functions on the plugin's own threads.
+"""Call one plugin's hook safely: `async def` hooks on the plugin's own event loop, plain functions on
+the plugin's own threads (see plugin_loops.py and threads.py).
 
-A plugin that raises, hangs or returns garbage becomes a `PluginFailed` for that click only. Each
-plugin has its own small thread pool, so one that blocks forever cannot starve the others.
+A plugin that raises (anything, SystemExit included), hangs, blocks its loop or returns garbage becomes a
+`PluginFailed` for that click only. Each plugin has its own loop and small thread pool, so one that
+blocks forever cannot starve the others, nor the serving loop.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from ..errors import ActionFailed
 from ..patches import Patch
 from ..registry import LoadedPlugin
+from .plugin_loops import HookEscaped, PluginLoops
 from .threads import DaemonThreadPool
 
 log = logging.getLogger("cardbot.dispatch")
@@ -48,43 +51,64 @@ class PluginRunner:
     def __init__(self, threads_per_plugin: int) -> None:
         self._threads = threads_per_plugin
         self._executors: dict[str, DaemonThreadPool] = {}
+        self._loops = PluginLoops()
 
     async def call(self, plugin: LoadedPlugin, hook_name: str, timeout: float | None, **kwargs: Any) -> Any:
-        """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises whatever it raises,
-        or HardLimitReached after `timeout` seconds (None: no limit)."""
+        """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises what it raises (a
+        SystemExit or other BaseException as HookEscaped), or HardLimitReached after `timeout` seconds
+        (None: no limit)."""
         hook = plugin.hook(hook_name)
         if hook is None:
             return None
-        thread = None
+        running: list[asyncio.Future] = []  # work that cannot be stopped at once: a thread, or a hook's task
         limit = asyncio.timeout(timeout)  # cancels what is awaited below when the time is up
         try:
             async with limit:
                 if hook.is_async:
-                    result = await hook(**kwargs)
+                    result = await self._on_plugin_loop(plugin.name, hook(**kwargs), running)
                 else:
                     thread = asyncio.wrap_future(
-                        self._executor(plugin.name).submit(functools.partial(hook, **kwargs)))
+                        self._executor(plugin.name).submit(functools.partial(_contained_call, hook, kwargs)))
+                    running.append(thread)
                     result = await asyncio.shield(thread)  # a thread cannot be stopped: never cancel it
                 if inspect.isawaitable(result):  # a plain function may hand back a coroutine
-                    result = await result
+                    result = await self._on_plugin_loop(plugin.name, result, running)
         except TimeoutError:
             if limit.expired():
-                raise HardLimitReached(thread if thread is not None and not thread.done() else None) from None
+                still = next((future for future in reversed(running) if not future.done()), None)
+                raise HardLimitReached(still) from None
             raise
         return result
+
+    async def _on_plugin_loop(self, plugin: str, awaitable: Any, running: list[asyncio.Future]) -> Any:
+        """Await `awaitable` on the plugin's own loop; when we stop waiting, the hook is cancelled there."""
+        loop = self._loops.of(plugin)
+        submitted = loop.submit(awaitable)
+        task = asyncio.wrap_future(submitted)
+        running.append(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            loop.cancel(submitted)
+            raise
 
     async def run_action(self, plugin: LoadedPlugin, timeout: float, **kwargs: Any) -> Patch | None:
         """Run the action hook; return its Patch or None, or raise PluginFailed naming the plugin."""
         try:
             result = await self.call(plugin, "cardbot_action", timeout, **kwargs)
         except ActionFailed as failure:
-            raise PluginFailed(plugin.name, f"declined: {failure}", str(failure)) from None
+            reason = readable_message(failure)
+            raise PluginFailed(plugin.name, f"declined: {reason}", reason or None) from None
         except HardLimitReached as cut_off:
             raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True,
                                still_running=cut_off.still_running) from None
+        except HookEscaped as escaped:
+            log.error("plugin %r raised %s in cardbot_action; the click failed, the bot goes on", plugin.name,
+                      describe(escaped.error))
+            raise PluginFailed(plugin.name, f"raised {describe(escaped.error)}") from None
         except Exception as error:  # noqa: BLE001 - any plugin bug is contained to this click
             log.exception("plugin %r raised in cardbot_action", plugin.name)
-            raise PluginFailed(plugin.name, f"raised {type(error).__name__}: {error}") from None
+            raise PluginFailed(plugin.name, f"raised {describe(error)}") from None
         if result is not None and not isinstance(result, Patch):
             raise PluginFailed(
                 plugin.name, f"cardbot_action returned {type(result).__name__}; expected cardbot.Patch or None"
@@ -95,6 +119,7 @@ class PluginRunner:
         """Stop accepting work; threads still running a hung hook are left to finish on their own."""
         for executor in self._executors.values():
             executor.shutdown(wait=False, cancel_futures=True)
+        self._loops.close()
 
     def _executor(self, name: str) -> DaemonThreadPool:
         executor = self._executors.get(name)
@@ -102,3 +127,29 @@ class PluginRunner:
             executor = DaemonThreadPool(self._threads, f"plugin-{name}")
             self._executors[name] = executor
         return executor
+
+
+def _contained_call(hook: Any, kwargs: dict[str, Any]) -> Any:
+    """Call a plain hook on its thread; a non-Exception BaseException it raises becomes HookEscaped."""
+    try:
+        return hook(**kwargs)
+    except Exception:
+        raise
+    except BaseException as error:  # noqa: BLE001 - SystemExit from a plugin must not end its thread's work
+        raise HookEscaped(error) from None
+
+
+def describe(error: BaseException) -> str:
+    """`Type: message` of an exception a plugin raised, even when its `str()` itself raises."""
+    if isinstance(error, HookEscaped):
+        error = error.error
+    text = readable_message(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def readable_message(error: BaseException) -> str:
+    """`str(error)`, or "" when that raises (a broken `__str__` is the plugin's bug, never the bot's)."""
+    try:
+        return str(error)
+    except BaseException:  # noqa: BLE001
+        return ""
