@@ -22,11 +22,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve until stopped. Start-up problems are reported before any worker starts."""
+    """Serve until stopped. Start-up problems are reported before any worker starts.
+
+    Returns 1 when several workers kept dying and the watchdog stopped the server (docs/admin.md).
+    """
     from sanic import Sanic  # imported here so the other subcommands start quickly
     from sanic.worker.loader import AppLoader
 
     from ..web.app import ServeOptions, create_app
+    from ..web.watchdog import WorkerWatchdog
 
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
@@ -44,10 +48,12 @@ def run(args: argparse.Namespace) -> int:
         motd=False,
     )
     if workers == 1:
-        Sanic.serve_single(primary=app)
-    else:
-        Sanic.serve(primary=app, app_loader=loader)
-    return 0
+        Sanic.serve_single(primary=app)  # the worker is this process: if it dies, the command ends with it
+        return 0
+    watchdog = WorkerWatchdog()  # replaces a worker that dies; stops the server when they keep dying
+    watchdog.attach(app)
+    Sanic.serve(primary=app, app_loader=loader)
+    return 1 if watchdog.gave_up else 0
 
 
 def _positive(text: str) -> int:

@@ -1,0 +1,110 @@
+"""Replace a worker process that dies while the server runs; stop the server when workers keep dying.
+
+Sanic's multi-process manager only records a dead worker as FAILED and keeps the listening socket, so
+a killed worker (a plugin's `os._exit`, the OOM killer, `kill -9`) would leave fewer workers, or none,
+behind a port that accepts connections and answers nothing. The watchdog runs in the main process:
+
+    watchdog = WorkerWatchdog()
+    watchdog.attach(app)          # before Sanic.serve(...)
+    ...                           # after it returns:
+    exit_status = 1 if watchdog.gave_up else 0
+
+Deaths before every worker first came up are left to Sanic's start-up checks.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import signal
+import threading
+import time
+from typing import Any, Callable
+
+from sanic import Sanic
+from sanic.worker.constants import ProcessState
+from sanic.worker.process import Worker, WorkerProcess
+
+log = logging.getLogger("cardbot")
+SERVER_PREFIX = f"{Worker.WORKER_PREFIX}-{WorkerProcess.SERVER_LABEL}-"
+"""Sanic's name of every server worker process, e.g. `Sanic-Server-0-0`."""
+
+
+class DeathBudget:
+    """How many worker deaths are replaced: at most `limit` within any `window` seconds."""
+
+    def __init__(self, limit: int = 5, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._deaths: collections.deque[float] = collections.deque()
+
+    def spend(self, now: float) -> bool:
+        """Record a death at `now`; True while it is still within the budget (replace the worker)."""
+        self._deaths.append(now)
+        while self._deaths and self._deaths[0] <= now - self.window:
+            self._deaths.popleft()
+        return len(self._deaths) <= self.limit
+
+
+class WorkerWatchdog:
+    """Watches Sanic's server workers from the main process and replaces each one that dies."""
+
+    def __init__(self, budget: DeathBudget | None = None, poll: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.budget = budget or DeathBudget()
+        self.poll = poll
+        self.clock = clock
+        self.gave_up = False
+        """True once workers died too often and the watchdog stopped the server."""
+
+    def attach(self, app: Sanic) -> None:
+        """Start watching when the main process is ready (multi-process `Sanic.serve` only)."""
+        app.register_listener(self._start, "main_process_ready")
+
+    def _start(self, app: Sanic) -> None:
+        threading.Thread(target=self._watch, args=(app.manager,), name="cardbot-watchdog", daemon=True).start()
+
+    def _watch(self, manager: Any) -> None:
+        serving = False
+        handled: set[int] = set()
+        while not self.gave_up:
+            time.sleep(self.poll)
+            if manager._shutting_down:
+                return
+            servers = [p for p in manager.transient_processes if p.name.startswith(SERVER_PREFIX)]
+            if not serving:
+                serving = bool(servers) and all(_state(manager, p) == ProcessState.ACKED.name for p in servers)
+                continue
+            for process in servers:
+                pid = process.pid
+                if pid is None or pid in handled or process.state in (ProcessState.RESTARTING,
+                                                                       ProcessState.TERMINATED):
+                    continue
+                if not process.is_alive():
+                    handled.add(pid)
+                    self._died(manager, process, pid)
+
+    def _died(self, manager: Any, process: WorkerProcess, pid: int) -> None:
+        how = _describe_exit(process.exitcode)
+        if self.budget.spend(self.clock()):
+            log.error("worker %s (pid %d) died (%s); starting a replacement", process.name, pid, how)
+            manager.monitor_publisher.send(process.name)  # Sanic's monitor restarts it in the main thread
+            return
+        self.gave_up = True
+        log.error("worker %s (pid %d) died (%s): %d worker deaths within %g s, so the server stops with exit "
+                  "status 1 for its supervisor to restart it", process.name, pid, how, self.budget.limit + 1,
+                  self.budget.window)
+        manager.monitor_publisher.send("__TERMINATE__")
+
+
+def _state(manager: Any, process: WorkerProcess) -> str | None:
+    return manager.worker_state.get(process.name, {}).get("state")
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
