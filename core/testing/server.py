@@ -42,6 +42,16 @@ def server_environment(env: dict[str, str], extra_pythonpath: Sequence[Path] = (
     return merged
 
 
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class CliResult:
     """What a CLI run printed and returned."""
 
@@ -79,7 +89,11 @@ class BotServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> BotServer:
-        """Start the server and wait until `/healthz` answers 200; raise with the server's log otherwise."""
+        """Start the server and wait until `/healthz` answers 200; raise with the server's log otherwise.
+
+        A start that fails for any reason (the server exited, never became healthy, an interrupt) kills every
+        process it started before raising.
+        """
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError(f"this server is already running (pid {self.process.pid}); stop() it first")
         args = [*self.command, "serve", "--config", str(self.config_path), "--port", str(self.port),
@@ -89,17 +103,25 @@ class BotServer:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.directory, start_new_session=True)
+        try:
+            self._wait_until_healthy(timeout)
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def _wait_until_healthy(self, timeout: float) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"cardbot exited with {self.process.returncode}:\n{self.log()}")
             try:
                 if self.session.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
+                    return
+            except requests.RequestException:  # not listening yet, or too busy starting to answer in time
                 pass
             time.sleep(0.1)
-        self.kill()
         raise RuntimeError(f"cardbot did not become healthy within {timeout} s:\n{self.log()}")
 
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 10.0
@@ -118,24 +140,31 @@ class BotServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
 
     def stop(self, timeout: float = 15.0) -> int | None:
-        """Stop gracefully (SIGTERM to the server, which stops its workers); kill all if it takes too long."""
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        """Stop gracefully (SIGTERM to the server, which stops its workers), then kill whatever of its process
+        group is left; kill all at once if the server takes longer than `timeout`. Returns its exit status."""
+        if self.process is None:
             return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+        return self.process.returncode
 
     def kill(self) -> None:
-        """SIGKILL every process of the server at once, as a crash would."""
-        if self.process is not None and self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait()
+        """SIGKILL every process of the server's group at once, as a crash would, and wait until they are gone."""
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        deadline = time.monotonic() + 10
+        while _group_exists(self.process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)  # orphaned workers are reaped by init
 
     def __enter__(self) -> BotServer:
         return self.start()
