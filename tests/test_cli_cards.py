@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card
 from cardbot.testing.server import server_environment
@@ -11,9 +12,18 @@ from cardbot.testing.server import server_environment
 CONFIG = '[bot]\ndatabase = "data/cards.db"\n[plugins.publish]\nenabled = true\n'
 
 
-def run(cwd, *args, stdin=None):
+def run(cwd, *args, stdin=None, pythonpath=()):
     return subprocess.run([*BOT_COMMAND, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          env=server_environment(SECRETS, (TEST_PLUGINS,)), timeout=60)
+                          env=server_environment(SECRETS, (TEST_PLUGINS, *pythonpath)), timeout=60)
+
+
+def entry_point_site(directory: Path, name: str) -> Path:
+    """A folder that, on PYTHONPATH, makes an installed distribution offer a `cardbot` entry point `name`."""
+    info = directory / f"{name}_dist-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}-dist\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[cardbot]\n{name} = {name}_module\n", encoding="utf-8")
+    return directory
 
 
 def test_put_then_show_with_history(tmp_path):
@@ -63,9 +73,12 @@ def test_put_refuses_what_is_not_a_card(tmp_path):
 def test_bot_py_finds_its_own_plugins_toml_from_any_directory(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = run(elsewhere, "plugins", "list")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1].split()[:3] == ["publish", "on", "bundled"]
+    site = entry_point_site(tmp_path / "site", "aaa_team")  # another team's plugin, installed, sorted first
+    result = run(elsewhere, "plugins", "list", pythonpath=(site,))
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert rows["publish"][:3] == ["publish", "on", "bundled"]  # read from the plugins.toml beside bot.py
+    assert rows["aaa_team"][:4] == ["aaa_team", "off", "entry", "point"]
 
 
 def test_a_missing_config_file_is_named(tmp_path):
