@@ -13,10 +13,10 @@ import logging
 from .action import Action
 from .bot import Bot
 from .clicks import ClickPipeline, Outcome, PluginRunner, toasts
-from .clicks.dispatch import describe
 from .clicks.push import LatePusher
 from .config import Config, LarkSecrets
 from .errors import ConfigError, StoreBusy
+from .failures import describe
 from .lark import LarkClient
 from .protocol import CallbackAuth
 from .registry import PluginHost, load_plugins

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cardbot.testing import BotServer
-from cardbot.testing.server import server_environment
+from cardbot.testing.server import free_port, server_environment
 from support import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
 
 TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
@@ -192,3 +192,27 @@ def test_enable_with_a_module_adds_the_table(tmp_path):
     result = cli(tmp_path, "[bot]\n", "plugins", "enable", "counter", "--module", "cardbot_testplugins.counter")
     assert result.returncode == 0, result.stderr
     assert 'module = "cardbot_testplugins.counter"' in (tmp_path / "plugins.toml").read_text()
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess, *parts: str) -> None:
+    """Start-up failed with exit 2, one `error:` line naming the cause, and no traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    assert all(part in errors[0] for part in parts), errors
+    assert "Traceback" not in output
+
+
+def test_a_plugin_that_exits_while_imported_stops_start_up_with_one_error_line(tmp_path):
+    result = cli(tmp_path, '[plugins.quitter]\nenabled = true\nmodule = "cardbot_testplugins.exit_at_import"\n',
+                 "serve", "--port", "1")
+    assert_one_error_line(result, "plugin 'quitter'", "cannot load cardbot_testplugins.exit_at_import",
+                          "SystemExit: 4")
+
+
+@pytest.mark.parametrize("flavour, raised", [("SYNC", "SystemExit: 5"), ("ASYNC", "SystemExit: no thanks")])
+def test_a_plugin_that_exits_in_its_startup_hook_stops_start_up_with_one_error_line(tmp_path, flavour, raised):
+    config = f'[plugins.quitter]\nenabled = true\nmodule = "cardbot_testplugins.exit_at_startup:{flavour}"\n'
+    result = cli(tmp_path, config, "serve", "--port", str(free_port()))
+    assert_one_error_line(result, "plugin 'quitter': cardbot_startup raised", raised)

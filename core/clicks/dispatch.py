@@ -15,9 +15,10 @@ import logging
 from typing import Any
 
 from ..errors import ActionFailed
+from ..failures import HookEscaped, describe, readable_message
 from ..patches import Patch
 from ..registry import LoadedPlugin
-from .plugin_loops import HookEscaped, PluginLoops
+from .plugin_loops import PluginLoops
 from .threads import DaemonThreadPool
 
 log = logging.getLogger("cardbot.dispatch")
@@ -137,19 +138,3 @@ def _contained_call(hook: Any, kwargs: dict[str, Any]) -> Any:
         raise
     except BaseException as error:  # noqa: BLE001 - SystemExit from a plugin must not end its thread's work
         raise HookEscaped(error) from None
-
-
-def describe(error: BaseException) -> str:
-    """`Type: message` of an exception a plugin raised, even when its `str()` itself raises."""
-    if isinstance(error, HookEscaped):
-        error = error.error
-    text = readable_message(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-def readable_message(error: BaseException) -> str:
-    """`str(error)`, or "" when that raises (a broken `__str__` is the plugin's bug, never the bot's)."""
-    try:
-        return str(error)
-    except BaseException:  # noqa: BLE001
-        return ""

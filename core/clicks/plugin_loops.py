@@ -19,20 +19,13 @@ import threading
 import time
 from typing import Any, Awaitable
 
+from ..failures import HookEscaped
+
 log = logging.getLogger("cardbot.dispatch")
 TICK_SECONDS = 0.1
 """How often a plugin loop records that it is still turning."""
 STALL_SECONDS = 1.0
 """A plugin loop that has not turned for this long is reported as blocked."""
-
-
-class HookEscaped(Exception):
-    """A hook raised a BaseException that is not an Exception (SystemExit, KeyboardInterrupt, …);
-    `error` is what it raised. Carried as an ordinary exception so no event loop or thread dies of it."""
-
-    def __init__(self, error: BaseException) -> None:
-        super().__init__(type(error).__name__)
-        self.error = error
 
 
 async def contained(awaitable: Awaitable[Any]) -> Any:

@@ -17,6 +17,7 @@ import pluggy
 from .. import hookspecs
 from ..config import Config, PluginTable
 from ..errors import ConfigError
+from ..failures import describe
 from ..frozen import FrozenDict
 from .claims import build_routes
 from .discovery import PluginSource, choose_source, discover
@@ -137,10 +138,10 @@ def import_plugin(source: PluginSource) -> Any:
         obj: Any = importlib.import_module(module_name)
         for part in filter(None, attribute.split(".")):
             obj = getattr(obj, part)
-    except Exception as error:  # noqa: BLE001 - any import-time failure is a start-up error for this plugin
-        raise ConfigError(
-            f"plugin {source.name!r}: cannot load {source.target} ({type(error).__name__}: {error})"
-        ) from error
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - any import-time failure (sys.exit too) stops start-up, named
+        raise ConfigError(f"plugin {source.name!r}: cannot load {source.target} ({describe(error)})") from None
     return obj
 
 
@@ -165,8 +166,10 @@ def _check_config(plugin: LoadedPlugin) -> None:
         check(config=plugin.config)
     except ConfigError as error:
         raise ConfigError(f"[plugins.{plugin.name}]: {error}") from None
-    except Exception as error:  # noqa: BLE001 - a plugin's own validation message, whatever its type
-        raise ConfigError(f"[plugins.{plugin.name}]: {type(error).__name__}: {error}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a plugin's own validation message, whatever its type
+        raise ConfigError(f"[plugins.{plugin.name}]: {describe(error)}") from None
 
 
 def _claims(plugin: LoadedPlugin) -> tuple[str, ...]:
@@ -176,8 +179,10 @@ def _claims(plugin: LoadedPlugin) -> tuple[str, ...]:
     try:
         returned = claims_hook()
         claimed = [] if returned is None else list(returned)
-    except Exception as error:  # noqa: BLE001
-        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims failed ({type(error).__name__}: {error}); "
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - sys.exit too: start-up stops with the plugin named
+        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims failed ({describe(error)}); "
                           f"it must return a list of button_type strings") from None
     if isinstance(returned, str) or not all(isinstance(item, str) and item for item in claimed):
         raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims must return a list of button_type strings, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sanic import Sanic
 
 from ..config import load_config
 from ..errors import ConfigError
+from ..failures import describe
 from ..logs import configure_logging
 from ..runtime import Runtime
 from .api import send_card
@@ -56,8 +58,10 @@ def create_app(options: ServeOptions) -> Sanic:
     async def open_runtime(app: Sanic) -> None:
         try:
             app.ctx.runtime = await Runtime.start(config)
-        except ConfigError as error:  # a plugin's start-up hook failed: one clear line, no traceback
-            log.error("error: %s", error)
+        except Exception as error:  # noqa: BLE001 - start-up fails with one clear line, no traceback
+            log.debug("start-up failed", exc_info=True)
+            reason = str(error) if isinstance(error, ConfigError) else f"cannot start: {describe(error)}"
+            print(f"error: {reason}", file=sys.stderr, flush=True)
             os._exit(2)
         tune_garbage_collector()
 
