@@ -13,23 +13,45 @@ TRIGGER = "card.action.trigger"
 """`Action.format` of a schema 2.0 `card.action.trigger` callback."""
 
 CallbackFormat = Literal["legacy", "card.action.trigger"]
+OperatorIdType = Literal["open_id", "user_id", "union_id"]
 
 
 @dataclass(frozen=True, slots=True)
 class Operator:
-    """The person who clicked. `open_id` is always present; the other ids may be empty."""
+    """The person who clicked, known by at least one of open_id, user_id and union_id.
 
-    open_id: str
+        action.operator.id          # "ou_…": key people by this (votes, history, dedupe)
+        action.operator.id_type     # "open_id", or "user_id" / "union_id" when Lark sent no open_id
+
+    Lark usually sends an open_id, but some callbacks carry only a user_id or a union_id, so any
+    single id may be None. ValueError when all three are missing.
+    """
+
+    open_id: str | None = None
     user_id: str | None = None
     union_id: str | None = None
     tenant_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.open_id or self.user_id or self.union_id):
+            raise ValueError("an Operator needs an open_id, a user_id or a union_id")
+
+    @property
+    def id_type(self) -> OperatorIdType:
+        """Which id `id` is: the first of open_id, user_id, union_id that is set."""
+        return "open_id" if self.open_id else "user_id" if self.user_id else "union_id"
+
+    @property
+    def id(self) -> str:
+        """The person's stable id: the open_id, else the user_id, else the union_id."""
+        return self.open_id or self.user_id or self.union_id  # type: ignore[return-value]  # one is set
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     """One click (or select, form submit, input) on a card, parsed from either callback format.
 
-        action.operator.open_id     # "ou_…", who clicked
+        action.operator.id          # "ou_…", who clicked (see Operator)
         action.message_id           # "om_…", which card
         action.value["button_type"] # the developer value of the clicked component
         action.button_type          # the same, or None when the value has none
@@ -41,8 +63,8 @@ class Action:
     operator: Operator
     message_id: str
     delivery_id: str
-    """Identifies this delivery: `header.event_id` (card.action.trigger) or a digest of the legacy
-    refresh/update token with the message, operator and value. A redelivery carries the same id."""
+    """Identifies this delivery: `header.event_id` (card.action.trigger) or a digest of the legacy body's
+    update token, message, operator id and action (signed fields only). A redelivery carries the same id."""
     chat_id: str | None = None
     tag: str | None = None
     """The component's tag: `button`, `select_static`, `overflow`, `input`, `checker`, …"""
@@ -74,6 +96,8 @@ class Action:
         return {
             "format": self.format,
             "operator": {
+                "id": self.operator.id,
+                "id_type": self.operator.id_type,
                 "open_id": self.operator.open_id,
                 "user_id": self.operator.user_id,
                 "union_id": self.operator.union_id,

@@ -110,6 +110,6 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
 
         @hookimpl
         def cardbot_action(action, card, config, state):
-            release(config["webhook"], action.operator.open_id)
+            release(config["webhook"], action.operator.id)
             return Patch.elements(DONE).toast("success", "已完成")
     """

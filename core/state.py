@@ -2,8 +2,8 @@
 
     @hookimpl
     def cardbot_action(action, state):
-        previous = state.card.get(f"voter:{action.operator.open_id}")
-        state.card.set(f"voter:{action.operator.open_id}", action.value["option"])
+        previous = state.card.get(f"voter:{action.operator.id}")
+        state.card.set(f"voter:{action.operator.id}", action.value["option"])
         state.plugin.add("votes_cast")
 
 Writes are held until the click commits and land in the same transaction as the card change, so

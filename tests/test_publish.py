@@ -37,7 +37,8 @@ def test_a_successful_release_marks_the_card_done_and_tells_the_webhook_who_and_
     answer = click_seed(publish_bot, kit, message_id, open_id="ou_releaser", chat_id="oc_team")
 
     assert answer["card"]["data"] == {"i18n_elements": {"zh_cn": DONE_ELEMENTS}}
-    assert webhook.received[-1] == {"open_id": "ou_releaser", "button_type": "public_publish",
+    assert webhook.received[-1] == {"operator_id": "ou_releaser", "operator_id_type": "open_id",
+                                    "open_id": "ou_releaser", "button_type": "public_publish",
                                     "button_id": "1626958617426", "message_id": message_id, "chat_id": "oc_team"}
     assert show_card(publish_bot, message_id)["version"] == 2
 

@@ -132,3 +132,20 @@ def test_a_two_thousand_person_poll_keeps_its_voters_out_of_the_card(vote_bot, k
     assert len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode()) < 2048  # Lark allows 30 KB
     assert "and 998 more" in card["elements"][-1]["content"]  # 2 of 1,000 "yes" voters named
     assert plugin_state(vote_bot, "vote", message_id)["voter:ou_2000"] == "yes"
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["trigger", "legacy"])
+def test_two_people_known_only_by_their_union_ids_are_two_voters(vote_bot, kit, legacy):
+    message_id = new_message_id()
+    put_card(vote_bot, message_id, poll_card())
+    build = kit.legacy_card_action if legacy else kit.card_action_trigger
+    for union_id in ("on_first", "on_second"):
+        body, headers = build(message_id=message_id, open_id=None, user_id=None, union_id=union_id,
+                              value={"button_type": "vote", "option": "yes"})
+        response = vote_bot.post("/lark/callback", body, headers)
+        assert response.status_code == 200, response.text
+        assert response.json()["toast"]["content"] == "Vote counted"
+
+    assert texts(show_card(vote_bot, message_id)["card"]) == ["Yes (2)", "No (0)"]
+    state = plugin_state(vote_bot, "vote", message_id)
+    assert (state["voter:on_first"], state["voter:on_second"]) == ("yes", "yes")

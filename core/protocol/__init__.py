@@ -1,7 +1,7 @@
 """Lark's callback wire protocol: decrypt, authenticate, classify, parse, answer.
 
     envelope = open_envelope(body, headers, auth, peer_is_loopback=False)   # or CallbackRejected
-    action = parse_action(envelope, headers)                                # when kind == "card_action"
+    action = parse_action(envelope)                                         # when kind == "card_action"
     body = render_answer(action.format, card=new_card, toast=Toast("success", "Done"))
 """
 

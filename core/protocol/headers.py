@@ -7,8 +7,6 @@ from collections.abc import Mapping
 TIMESTAMP = "X-Lark-Request-Timestamp"
 NONCE = "X-Lark-Request-Nonce"
 SIGNATURE = "X-Lark-Signature"
-REFRESH_TOKEN = "X-Refresh-Token"
-"""Legacy card callbacks only: changes once a click has been answered successfully."""
 
 
 def header_value(headers: Mapping[str, str], name: str) -> str | None:

@@ -1,12 +1,11 @@
 """Read the `Action` out of an authenticated card callback, in either format.
 
-    action = parse_action(envelope, request.headers)
+    action = parse_action(envelope)
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from typing import Any
 
 from ..action import LEGACY, TRIGGER, Action, Operator
@@ -14,17 +13,21 @@ from ..errors import CallbackRejected
 from ..frozen import FrozenDict, freeze
 from ..jsoncodec import dumps
 from .envelope import Envelope
-from .headers import REFRESH_TOKEN, header_value
+
+ID_KEYS = ("open_id", "user_id", "union_id")
 
 
-def parse_action(envelope: Envelope, headers: Mapping[str, str]) -> Action:
+def parse_action(envelope: Envelope) -> Action:
     """The click in a `card_action` envelope; CallbackRejected(400) when a field is missing or mistyped.
 
-    Required: the operator's open_id, the message id, the `action` object, and for card.action.trigger
-    `header.event_id`. `action.value` becomes a read-only dict; a value that is not a JSON object (Lark's
-    SDKs support object values only) is kept as an empty one, so the click still gets an answer.
+    Required: an operator id (open_id, user_id or union_id; `user_id` may be an object holding all
+    three), the message id, the `action` object, and for card.action.trigger `header.event_id`.
+    `context` is read from `event`, or from beside it as one official example has it. `action.value`
+    becomes a read-only dict; a value that is not a JSON object (Lark's SDKs support object values only)
+    is kept as an empty one, so the click still gets an answer.
     `delivery_id` is "v2:<event_id>", or for legacy callbacks "v1:" + sha256 of the canonical JSON of
-    [X-Refresh-Token (else the body's update token), message id, operator open_id, action object].
+    [the body's update token, message id, operator id, action object]: signed fields only, so a
+    replay with other headers is still the same delivery.
     """
     if envelope.kind != "card_action" or envelope.format not in (LEGACY, TRIGGER):
         raise ValueError(f"not a card action envelope: kind {envelope.kind!r}")
@@ -34,11 +37,12 @@ def parse_action(envelope: Envelope, headers: Mapping[str, str]) -> Action:
         header = _object(payload, "header", "")
         event = _object(payload, "event", "")
         operator_fields = _object(event, "operator", "event.")
-        context = _object(event, "context", "event.")
+        context, where = (event, "event.") if "context" in event else (payload, "")
+        context = _object(context, "context", where)
         action = _object(event, "action", "event.")
         operator = _operator(operator_fields, "event.operator.", _text(header, "tenant_key", "header."))
-        message_id = _required_text(context, "open_message_id", "event.context.")
-        chat_id = _text(context, "open_chat_id", "event.context.")
+        message_id = _required_text(context, "open_message_id", where + "context.")
+        chat_id = _text(context, "open_chat_id", where + "context.")
         update_token = _text(event, "token", "event.")
         delivery_id = "v2:" + _required_text(header, "event_id", "header.")
     else:
@@ -47,8 +51,7 @@ def parse_action(envelope: Envelope, headers: Mapping[str, str]) -> Action:
         message_id = _required_text(payload, "open_message_id", "")
         chat_id = _text(payload, "open_chat_id", "")
         update_token = _text(payload, "token", "")
-        click_token = header_value(headers, REFRESH_TOKEN) or update_token
-        delivery_id = "v1:" + _digest([click_token, message_id, operator.open_id, action])
+        delivery_id = "v1:" + _digest([update_token, message_id, operator.id, action])
     return Action(
         format=envelope.format,
         operator=operator,
@@ -69,12 +72,14 @@ def parse_action(envelope: Envelope, headers: Mapping[str, str]) -> Action:
 
 
 def _operator(fields: dict[str, Any], where: str, fallback_tenant: str | None) -> Operator:
-    return Operator(
-        open_id=_required_text(fields, "open_id", where),
-        user_id=_text(fields, "user_id", where),
-        union_id=_text(fields, "union_id", where),
-        tenant_key=_text(fields, "tenant_key", where) or fallback_tenant,
-    )
+    """Every id the callback names. `user_id` may be an object holding all three: its ids fill the gaps."""
+    nested = fields["user_id"] if isinstance(fields.get("user_id"), dict) else {}
+    top = {key: _text(fields, key, where) for key in ID_KEYS if not (key == "user_id" and nested)}
+    inner = {key: _text(nested, key, where + "user_id.") for key in ID_KEYS}
+    ids = {key: top.get(key) or inner[key] or None for key in ID_KEYS}  # "" names nobody
+    if not any(ids.values()):
+        raise _refuse(where, "open_id (or user_id or union_id)", "a non-empty string")
+    return Operator(**ids, tenant_key=_text(fields, "tenant_key", where) or fallback_tenant)
 
 
 def _digest(parts: list[Any]) -> str:

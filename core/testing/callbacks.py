@@ -96,14 +96,15 @@ class LarkCallbacks:
         self,
         *,
         message_id: str = "om_574d639e4a44e4dd646eaf628e2",
-        open_id: str = "ou_7d8a6e6df7621556ce0d21922b676706",
+        open_id: str | None = "ou_7d8a6e6df7621556ce0d21922b676706",
         value: Any = None,
         tag: str = "button",
         event_id: str | None = None,
         update_token: str | None = None,
         chat_id: str | None = "oc_e4d2605ca917e695f54f11aaf56",
-        user_id: str | None = "867g1b2c",
+        user_id: str | dict[str, str] | None = "867g1b2c",
         union_id: str | None = "on_8ed6aa67826108097d9ee143816345",
+        context_beside_event: bool = False,
         encrypt: bool | None = None,
         sign: bool | None = None,
         timestamp: str | None = None,
@@ -112,7 +113,10 @@ class LarkCallbacks:
         """A schema 2.0 `card.action.trigger` callback, encrypted and signed when the app has an encrypt key.
 
         `action_fields` go into `event.action` (name, option, options, form_value, input_value, checked,
-        timezone); `value=None` sends no value; None ids are left out; random ids are fresh per call.
+        timezone); `value=None` sends no value; None ids are left out (Lark sometimes sends no open_id);
+        `user_id` may be an object `{open_id, user_id, union_id}` as some callbacks carry it;
+        `context_beside_event` puts `host` and `context` next to `event`, as one official example does.
+        Random ids are fresh per call.
         """
         context = {"open_message_id": message_id}
         if chat_id is not None:
@@ -121,11 +125,12 @@ class LarkCallbacks:
             "operator": self._operator(open_id, user_id, union_id),
             "token": update_token or _update_token(),
             "action": _action(value, tag, action_fields),
-            "host": "im_message",
-            "context": context,
         }
+        placement = {"host": "im_message", "context": context}
+        beside = placement if context_beside_event else {}
         return self.event(
-            "card.action.trigger", event, event_id=event_id, encrypt=encrypt, sign=sign, timestamp=timestamp
+            "card.action.trigger", event if beside else event | placement, event_id=event_id, encrypt=encrypt,
+            sign=sign, timestamp=timestamp, beside_event=beside,
         )
 
     def event(
@@ -137,8 +142,12 @@ class LarkCallbacks:
         encrypt: bool | None = None,
         sign: bool | None = None,
         timestamp: str | None = None,
+        beside_event: dict[str, Any] | None = None,
     ) -> Request:
-        """Any schema 2.0 callback or event around `event`: `url.preview.get`, `im.message.receive_v1`, …"""
+        """Any schema 2.0 callback or event around `event`: `url.preview.get`, `im.message.receive_v1`, …
+
+        `beside_event` adds top-level keys next to `header` and `event`.
+        """
         payload = {
             "schema": "2.0",
             "header": {
@@ -150,6 +159,7 @@ class LarkCallbacks:
                 "app_id": self.app_id,
             },
             "event": event,
+            **(beside_event or {}),
         }
         body = self._body(payload, encrypt)
         if not self._wants(sign, self.encrypt_key, "sign"):
@@ -160,13 +170,14 @@ class LarkCallbacks:
         self,
         *,
         message_id: str = "om_574d639e4a44e4dd646eaf628e2",
-        open_id: str = "ou_7d8a6e6df7621556ce0d21922b676706",
+        open_id: str | None = "ou_7d8a6e6df7621556ce0d21922b676706",
         value: Any = None,
         tag: str = "button",
         refresh_token: str | None = None,
         update_token: str | None = None,
         chat_id: str | None = "oc_e4d2605ca917e695f54f11aaf56",
-        user_id: str | None = "867g1b2c",
+        user_id: str | dict[str, str] | None = "867g1b2c",
+        union_id: str | None = None,
         sign: bool | None = None,
         timestamp: str | None = None,
         **action_fields: Any,
@@ -177,6 +188,7 @@ class LarkCallbacks:
         payload = {
             "open_id": open_id,
             "user_id": user_id,
+            "union_id": union_id,
             "open_message_id": message_id,
             "open_chat_id": chat_id,
             "tenant_key": self.tenant_key,
@@ -189,7 +201,8 @@ class LarkCallbacks:
             extra |= signature_headers(body, self.verification_token, legacy=True, timestamp=timestamp)
         return body, self._headers(extra)
 
-    def _operator(self, open_id: str, user_id: str | None, union_id: str | None) -> dict[str, str]:
+    def _operator(self, open_id: str | None, user_id: str | dict[str, str] | None,
+                  union_id: str | None) -> dict[str, Any]:
         ids = {"tenant_key": self.tenant_key, "user_id": user_id, "open_id": open_id, "union_id": union_id}
         return {key: value for key, value in ids.items() if value is not None}
 

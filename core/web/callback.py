@@ -26,7 +26,7 @@ async def lark_callback(request: Request):
     if envelope.kind == "other":
         log.info("callback %s received and acknowledged; no plugin takes it", envelope.event_type)
         return json_answer({})
-    action = parse_action(envelope, request.headers)                               # 4 parse
+    action = parse_action(envelope)                                                # 4 parse
     outcome = await runtime.handle_click(action, started)                          # 5–10 dedupe … store
     answer = render_answer(action.format, card=outcome.card, toast=outcome.toast)  # 11 answer
     if outcome.late is None:

@@ -2,7 +2,8 @@
 
     [plugins.publish]
     enabled = true
-    webhook = "https://ci.example.com/release"   # optional; POSTed {open_id, button_type, button_id, message_id, chat_id}
+    webhook = "https://ci.example.com/release"   # optional; POSTed {operator_id, operator_id_type, open_id,
+                                                  #   button_type, button_id, message_id, chat_id}
     timeout = 10                                  # seconds
 
 The webhook succeeds when it answers JSON with `code == 0`. Then every element list that holds the
@@ -62,8 +63,10 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any]) -> Pat
 
 
 def release_request(action: Action) -> dict[str, Any]:
-    """What the webhook receives."""
+    """What the webhook receives: who clicked (`operator_id`; `open_id` is null when Lark sent none) and what."""
     return {
+        "operator_id": action.operator.id,
+        "operator_id_type": action.operator.id_type,
         "open_id": action.operator.open_id,
         "button_type": action.button_type,
         "button_id": action.button_id,

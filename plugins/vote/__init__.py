@@ -5,7 +5,7 @@
     show_voters = false        # true: list who voted for what under the buttons (at most max_voters_shown each)
     max_voters_shown = 20
 
-One person (open_id) has one vote per card: another option moves it, the same option again changes
+One person (`action.operator.id`: the open_id, else the user_id or union_id) has one vote per card: another option moves it, the same option again changes
 nothing. Each vote button reads "Label (N)". Voters live in the plugin's card state, never in the
 card, so a 2,000-person poll stays far below Lark's 30 KB card limit.
 """
@@ -42,7 +42,7 @@ async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], 
     option = action.value.get("option")
     if not isinstance(option, str) or not option:
         raise ActionFailed("This vote button has no option")
-    voter = f"voter:{action.operator.open_id}"
+    voter = f"voter:{action.operator.id}"
     previous = state.card.get(voter)
     if previous == option:
         return Patch.toast("info", "You already voted for this option",
@@ -62,7 +62,7 @@ async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], 
 
 
 def _voters(state: State) -> dict[str, list[str]]:
-    """option → voters' open_ids, this click's vote included."""
+    """option → voters' ids, this click's vote included."""
     by_option: dict[str, list[str]] = {}
     for key, chosen in state.card.items("voter:"):
         by_option.setdefault(chosen, []).append(key.removeprefix("voter:"))

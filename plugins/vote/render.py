@@ -67,7 +67,7 @@ def _voters_patch(card: dict, buttons: list[VoteButton], voters: dict[str, list[
     lines = []
     for option in dict.fromkeys(button.option for button in buttons):
         chosen = voters.get(option, [])
-        shown = " ".join(f"<at id={open_id}></at>" for open_id in chosen[:limit])
+        shown = " ".join(f"<at id={voter}></at>" for voter in chosen[:limit])
         more = f" and {len(chosen) - limit} more" if len(chosen) > limit else ""
         lines.append(f"**{option}**: {shown or '-'}{more}")
     element = {"tag": "markdown", "element_id": VOTERS_ELEMENT_ID, "content": "\n".join(lines)}

@@ -300,10 +300,10 @@ def test_a_component_value_may_nest_64_levels():
     for _ in range(63):  # 64 levels of objects in all
         value = {"n": value}
     envelope = _open(LARK.card_action_trigger(value=value, encrypt=False), BOTH)
-    assert parse_action(envelope, {}).value == value
+    assert parse_action(envelope).value == value
     deeper = _open(LARK.card_action_trigger(value={"n": value}, encrypt=False), BOTH)
     with pytest.raises(CallbackRejected) as refused:
-        parse_action(deeper, {})
+        parse_action(deeper)
     assert (refused.value.status, refused.value.reason) == (400, "event.action.value is nested deeper than 64 levels")
 
 

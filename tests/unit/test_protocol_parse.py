@@ -26,7 +26,7 @@ EVERY_FIELD = {
 
 def _parse(request):
     body, headers = request
-    return parse_action(open_envelope(body, headers, AUTH, peer_is_loopback=False), headers)
+    return parse_action(open_envelope(body, headers, AUTH, peer_is_loopback=False))
 
 
 def _trigger_envelope(**changes) -> Envelope:
@@ -53,9 +53,9 @@ def _legacy_envelope(**changes) -> Envelope:
     return Envelope("card_action", payload, format=LEGACY)
 
 
-def _refusal(envelope, headers=None) -> CallbackRejected:
+def _refusal(envelope) -> CallbackRejected:
     with pytest.raises(CallbackRejected) as refused:
-        parse_action(envelope, headers or {})
+        parse_action(envelope)
     assert refused.value.status == 400
     return refused.value
 
@@ -70,7 +70,8 @@ def test_trigger_every_field():
     )
     assert action.to_json() == {
         "format": TRIGGER,
-        "operator": {"open_id": "ou_1", "user_id": "u_1", "union_id": "on_1", "tenant_key": "tk_1"},
+        "operator": {"id": "ou_1", "id_type": "open_id", "open_id": "ou_1", "user_id": "u_1", "union_id": "on_1",
+                     "tenant_key": "tk_1"},
         "message_id": "om_1",
         "delivery_id": "v2:ev_1",
         "chat_id": "oc_1",
@@ -113,20 +114,20 @@ def test_optional_fields_may_be_absent():
     envelope = _trigger_envelope(
         event__context__open_chat_id=..., event__token=..., event__operator__user_id=...
     )
-    action = parse_action(envelope, {})
+    action = parse_action(envelope)
     assert (action.chat_id, action.update_token, action.operator.user_id) == (None, None, None)
     assert (action.name, action.option, action.options, action.checked) == (None, None, (), None)
     assert action.form_value == {}
 
 
 def test_tenant_falls_back_to_the_header():
-    action = parse_action(_trigger_envelope(event__operator__tenant_key=...), {})
+    action = parse_action(_trigger_envelope(event__operator__tenant_key=...))
     assert action.operator.tenant_key == "tk_1"
 
 
 @pytest.mark.parametrize("value", [..., None, "a string", 5, ["list"], True])
 def test_a_non_object_value_becomes_empty(value):
-    action = parse_action(_trigger_envelope(event__action__value=value), {})
+    action = parse_action(_trigger_envelope(event__action__value=value))
     assert action.value == {} and isinstance(action.value, FrozenDict) and action.button_type is None
 
 
@@ -139,10 +140,14 @@ def test_a_non_object_value_becomes_empty(value):
         {"event": ...},
         {"event": "x"},
         {"event__operator": ...},
-        {"event__operator__open_id": ...},
-        {"event__operator__open_id": ""},
+        {"event__operator__open_id": ..., "event__operator__user_id": ..., "event__operator__union_id": ...},
+        {"event__operator__open_id": "", "event__operator__user_id": "", "event__operator__union_id": ""},
+        {"event__operator__open_id": ..., "event__operator__user_id": {}, "event__operator__union_id": ...},
         {"event__operator__open_id": 1},
+        {"event__operator__user_id": {"open_id": 5}},
+        {"event__operator__union_id": []},
         {"event__context": ...},
+        {"event__context": "om_1"},
         {"event__context__open_message_id": ...},
         {"event__action": ...},
         {"event__action": []},
@@ -165,8 +170,8 @@ def test_trigger_missing_or_mistyped_is_400(change):
 @pytest.mark.parametrize(
     "change",
     [
-        {"open_id": ...},
-        {"open_id": None},
+        {"open_id": ..., "user_id": ...},
+        {"open_id": None, "user_id": ""},
         {"open_message_id": ""},
         {"open_message_id": 5},
         {"action": "click"},
@@ -181,7 +186,7 @@ def test_legacy_missing_or_mistyped_is_400(change):
 
 def test_only_card_actions_parse():
     with pytest.raises(ValueError):
-        parse_action(Envelope("challenge", {}, challenge="c"), {})
+        parse_action(Envelope("challenge", {}, challenge="c"))
 
 
 def test_v2_delivery_id_is_the_event_id():
@@ -191,10 +196,10 @@ def test_v2_delivery_id_is_the_event_id():
 
 def test_legacy_delivery_id_formula():
     request = LARK.legacy_card_action(
-        refresh_token="r-1", message_id="om_1", open_id="ou_1", value={"k": "飞"},
+        refresh_token="r-1", update_token="c-1", message_id="om_1", open_id="ou_1", value={"k": "飞"},
     )
     action = _parse(request)
-    parts = ["r-1", "om_1", "ou_1", json.loads(request[0])["action"]]
+    parts = ["c-1", "om_1", "ou_1", json.loads(request[0])["action"]]
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert action.delivery_id == "v1:" + hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -205,17 +210,21 @@ def test_legacy_same_click_same_id():
     assert _parse(first).delivery_id == _parse(again).delivery_id
 
 
-def test_legacy_refresh_header_in_any_case():
-    body, headers = LARK.legacy_card_action(refresh_token="r-1")
-    lowered = {key.lower(): value for key, value in headers.items()}
-    assert _parse((body, headers)).delivery_id == _parse((body, lowered)).delivery_id
+def test_legacy_delivery_id_ignores_the_unsigned_refresh_header():
+    body, headers = LARK.legacy_card_action(refresh_token="r-1", update_token="c-1")
+    envelope = open_envelope(body, headers, AUTH, peer_is_loopback=False)
+    dropped = {key: value for key, value in headers.items() if key != "X-Refresh-Token"}
+    changed = headers | {"X-Refresh-Token": "r-2"}
+    ids = {parse_action(open_envelope(body, each, AUTH, peer_is_loopback=False)).delivery_id
+           for each in (headers, dropped, changed)}
+    assert ids == {parse_action(envelope).delivery_id}
 
 
 @pytest.mark.parametrize(
     "change",
     [
         {"value": {"k": 2}},
-        {"refresh_token": "r-2"},
+        {"update_token": "c-2"},
         {"message_id": "om_9"},
         {"open_id": "ou_9"},
         {"tag": "overflow"},
@@ -227,9 +236,36 @@ def test_legacy_different_click_different_id(change):
     assert first.delivery_id != _parse(LARK.legacy_card_action(**(base | change))).delivery_id
 
 
-def test_legacy_without_refresh_header_uses_the_update_token():
-    envelope = _legacy_envelope(token="c-1")
-    same = parse_action(envelope, {}).delivery_id
-    assert same == parse_action(_legacy_envelope(token="c-1"), {}).delivery_id
-    assert same != parse_action(_legacy_envelope(token="c-2"), {}).delivery_id
-    assert same != parse_action(envelope, {"X-Refresh-Token": "r-1"}).delivery_id
+def test_legacy_without_an_update_token_is_identified_by_message_operator_and_action():
+    envelope = _legacy_envelope(token=...)
+    same = parse_action(envelope).delivery_id
+    assert same == parse_action(_legacy_envelope(token=...)).delivery_id
+    assert same != parse_action(_legacy_envelope(token="c-2")).delivery_id
+    assert same != parse_action(_legacy_envelope(token=..., open_id="ou_other")).delivery_id
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["trigger", "legacy"])
+@pytest.mark.parametrize("ids, expected", [
+    ({"open_id": "ou_1", "user_id": "u_1", "union_id": "on_1"}, ("open_id", "ou_1")),
+    ({"open_id": None, "user_id": "u_1", "union_id": "on_1"}, ("user_id", "u_1")),
+    ({"open_id": None, "user_id": None, "union_id": "on_1"}, ("union_id", "on_1")),
+    ({"open_id": "", "user_id": "", "union_id": "on_1"}, ("union_id", "on_1")),
+    ({"open_id": None, "user_id": {"open_id": "ou_2", "user_id": "u_2", "union_id": "on_2"}}, ("open_id", "ou_2")),
+    ({"open_id": None, "user_id": {"user_id": "u_2"}, "union_id": "on_1"}, ("user_id", "u_2")),
+    ({"open_id": "ou_1", "user_id": {"open_id": "ou_2", "union_id": "on_2"}}, ("open_id", "ou_1")),
+])
+def test_the_operator_id_is_the_open_id_else_the_nested_one_else_user_id_else_union_id(legacy, ids, expected):
+    build = LARK.legacy_card_action if legacy else LARK.card_action_trigger
+    operator = _parse(build(**ids)).operator
+    assert (operator.id_type, operator.id) == expected
+
+
+def test_the_nested_user_id_object_fills_every_missing_id():
+    nested = {"open_id": "ou_2", "user_id": "u_2", "union_id": "on_2"}
+    operator = _parse(LARK.card_action_trigger(open_id=None, user_id=nested, union_id=None)).operator
+    assert (operator.open_id, operator.user_id, operator.union_id) == ("ou_2", "u_2", "on_2")
+
+
+def test_context_beside_the_event_is_read():
+    action = _parse(LARK.card_action_trigger(message_id="om_beside", chat_id="oc_beside", context_beside_event=True))
+    assert (action.message_id, action.chat_id) == ("om_beside", "oc_beside")

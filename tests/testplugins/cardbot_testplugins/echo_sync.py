@@ -18,5 +18,5 @@ def cardbot_action(action, config):
     if action.value.get("quiet"):
         return None
     thread = threading.current_thread().name
-    text = {"tag": "plain_text", "content": f"{config.get('label', 'clicked')} by {action.operator.open_id}"}
+    text = {"tag": "plain_text", "content": f"{config.get('label', 'clicked')} by {action.operator.id}"}
     return Patch.button(action.button_id).merge({"text": text}).toast("success", f"sync on {thread}")
