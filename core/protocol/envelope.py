@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ..action import LEGACY, TRIGGER, CallbackFormat
@@ -59,6 +59,10 @@ class Envelope:
     format: CallbackFormat | None = None
     challenge: str | None = None
     event_type: str | None = None
+    time_checked: bool = False
+    """True when the callback's time (signed timestamp header or `header.create_time`) was checked against
+    the replay window; a delivery whose time could not be checked has no window, so its dedupe record is
+    kept for good (docs/protocol.md, "Replays")."""
 
 
 def open_envelope(
@@ -104,8 +108,9 @@ def open_envelope(
     v2_scheme = "encrypt" in body or "schema" in body
     secret = key if v2_scheme else token
     verified = secret is not None and has_signature(headers)
+    header_time_checked = False
     if verified:
-        verify_signature(
+        header_time_checked = verify_signature(
             raw_body,
             headers,
             secret=secret,
@@ -117,7 +122,9 @@ def open_envelope(
         _only_url_verification_unsigned(body, key)
     envelope = _classify(_plaintext(body, key))
     _authenticate(envelope, token, key, v2_scheme=v2_scheme, verified=verified, encrypted=_encrypted(body))
-    _check_created(envelope, auth.timestamp_tolerance, now)
+    body_time_checked = _check_created(envelope, auth.timestamp_tolerance, now)
+    if header_time_checked or body_time_checked:
+        envelope = replace(envelope, time_checked=True)
     return envelope
 
 
@@ -200,16 +207,18 @@ def _authenticate(
         raise CallbackRejected(403, "this callback cannot be authenticated with an encrypt key alone")
 
 
-def _check_created(envelope: Envelope, tolerance: float, now: float) -> None:
+def _check_created(envelope: Envelope, tolerance: float, now: float) -> bool:
     """A card.action.trigger carries its creation time inside the signed body (`header.create_time`,
-    microseconds): a replay with its signature headers reshuffled still cannot pass as fresh."""
+    microseconds): a replay with its signature headers reshuffled still cannot pass as fresh. Returns
+    whether it was checked."""
     if envelope.format != TRIGGER:
-        return
+        return False
     created = envelope.payload["header"].get("create_time")
     if isinstance(created, str) and created.isascii() and created.isdigit() and len(created) <= 20:
         value = int(created)
         seconds = value / 1e6 if value > 1e14 else value / 1e3 if value > 1e11 else float(value)
-        check_freshness(seconds, now, tolerance)
+        return check_freshness(seconds, now, tolerance)
+    return False
 
 
 def _carried_token(payload: dict[str, Any]) -> object:

@@ -54,8 +54,9 @@ def verify_signature(
     legacy: bool,
     tolerance: float,
     now: float,
-) -> None:
+) -> bool:
     """Check `X-Lark-Signature` against `raw_body`, then the timestamp window; raise CallbackRejected(401).
+    Returns whether the timestamp was checked against the window (see `check_freshness`).
 
     A missing timestamp or nonce header hashes as "". A timestamp that names a time (epoch seconds, or
     an HTTP date such as the legacy "Monday, 14-Nov-22 15:53:37 CST") is refused when more than
@@ -67,7 +68,7 @@ def verify_signature(
     sign = legacy_signature if legacy else v2_signature
     if not constant_time_equal(header_value(headers, SIGNATURE), sign(timestamp, nonce, secret, raw_body)):
         raise CallbackRejected(401, "signature mismatch")
-    check_freshness(request_time(timestamp), now, tolerance)
+    return check_freshness(request_time(timestamp), now, tolerance)
 
 
 def request_time(timestamp: str) -> float | None:
@@ -89,7 +90,11 @@ def request_time(timestamp: str) -> float | None:
     return float(email.utils.mktime_tz(parsed))
 
 
-def check_freshness(moment: float | None, now: float, tolerance: float) -> None:
-    """Refuse (401) a known `moment` more than `tolerance` seconds from `now`; 0 tolerance disables this."""
-    if tolerance > 0 and moment is not None and abs(moment - now) > tolerance:
+def check_freshness(moment: float | None, now: float, tolerance: float) -> bool:
+    """Refuse (401) a known `moment` more than `tolerance` seconds from `now`; 0 tolerance disables this.
+    Returns True when `moment` was checked (known, and a window is set), False when nothing could be."""
+    if tolerance <= 0 or moment is None:
+        return False
+    if abs(moment - now) > tolerance:
         raise CallbackRejected(401, "stale request timestamp")
+    return True

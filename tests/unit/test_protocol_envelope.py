@@ -338,3 +338,33 @@ def test_dev_cannot_decrypt():
 def test_dev_is_ignored_once_a_secret_is_configured():
     auth = CallbackAuth("vt", None, dev=True)
     assert _refused(LARK_TOKEN_ONLY.legacy_card_action(sign=False), auth, loopback=True).status == 401
+
+
+# whether the callback's time was checked against the replay window (decides how long its dedupe record lives)
+
+
+def test_a_signed_click_with_an_epoch_timestamp_has_its_time_checked():
+    assert _open(LARK.legacy_card_action(value={"button_type": "vote"}), BOTH).time_checked is True
+    assert _open(LARK.card_action_trigger(value={"button_type": "vote"}), BOTH).time_checked is True
+
+
+def test_a_legacy_http_date_timestamp_is_checked_too():
+    moment = "Monday, 14-Nov-22 15:53:37 CST"
+    request = LARK.legacy_card_action(value={"button_type": "vote"}, timestamp=moment)
+    assert _open(request, BOTH, now=1668412417.0).time_checked is True
+
+
+def test_a_legacy_click_whose_timestamp_names_no_time_has_no_window():
+    request = LARK.legacy_card_action(value={"button_type": "vote"}, timestamp="not-a-time")
+    assert _open(request, BOTH).time_checked is False
+
+
+def test_the_signed_create_time_of_a_trigger_is_its_window_even_with_an_opaque_header():
+    request = LARK.card_action_trigger(value={"button_type": "vote"}, timestamp="not-a-time")
+    assert _open(request, BOTH).time_checked is True
+
+
+def test_nothing_is_checked_when_the_window_is_switched_off():
+    off = CallbackAuth(verification_token="vt", encrypt_key="ek", timestamp_tolerance=0)
+    assert _open(LARK.legacy_card_action(value={"button_type": "vote"}), off).time_checked is False
+    assert _open(LARK.card_action_trigger(value={"button_type": "vote"}), off).time_checked is False
