@@ -4,7 +4,9 @@
     sent = sender.send("chat_id", "oc_…", card)       # Sent(message_id="om_…", version=1, warnings=[])
 
 Used by `bot.py send`, `POST /api/cards` and plugins (`bot.send_card`), so a card is clickable the
-moment it is sent: the stored copy is what the first click's patch is merged into.
+moment it is sent: the stored copy is what the first click's patch is merged into. A card that cannot
+be stored is refused (CardInvalid) before anything is posted. A send Lark answers with a message id
+already stored (a retry with the same `uuid`) keeps the stored card and its version.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from .jsoncodec import dumps
 from .lark import LarkClient
-from .patches import card_schema, is_shared, validate_card
+from .patches import card_json, card_schema, is_shared
 from .store import Store
 
 log = logging.getLogger("cardbot.send")
@@ -51,24 +52,25 @@ class CardSender:
 
     def send(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None) -> Sent:
         """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type) or LarkError."""
-        warnings = self._check(card)
+        text, warnings = self._check(card)
         message_id = self._client.send_card(receive_id_type, receive_id, card, uuid=uuid)
-        version = self._store.put_card_blocking(message_id, dumps(card), "send")
+        version = self._store.put_sent_card_blocking(message_id, text)
         return Sent(message_id, version, warnings)
 
     async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None
                          ) -> Sent:
         """`send` for the event loop: the Lark call runs on a thread."""
-        warnings = self._check(card)
+        text, warnings = self._check(card)
         message_id = await asyncio.to_thread(self._client.send_card, receive_id_type, receive_id, card, uuid=uuid)
-        version = await self._store.put_card(message_id, dumps(card), "send")
+        version = await self._store.put_sent_card(message_id, text)
         return Sent(message_id, version, warnings)
 
     @staticmethod
-    def _check(card: dict) -> list[str]:
-        validate_card(card)
+    def _check(card: dict) -> tuple[str, list[str]]:
+        """The card as it will be stored (the client posts the same `dumps` text), and the warnings."""
+        text = card_json(card)
         warnings = card_warnings(card)
         for warning in warnings:
             log.warning("sending a card: %s", warning)
-        return warnings
+        return text, warnings
 

@@ -171,3 +171,95 @@ def test_a_plugin_sends_a_follow_up_card_that_is_stored_and_clickable(server_fac
     body, headers = kit.card_action_trigger(message_id=follow_up, value={"button_type": "echo_sync", "button_id": "next"})
     assert server.post("/lark/callback", body, headers).json()["card"]["data"]
     assert show_card(server, follow_up)["version"] == 2
+
+
+def too_deep_card(levels: int = 70) -> dict:
+    """A shared card whose div holds `levels` + 1 nested arrays: far below 30 KB, by default too deep to store."""
+    extra: list = []
+    for _ in range(levels):
+        extra = [extra]
+    return {"config": {"update_multi": True}, "elements": [{"tag": "div", "extra": extra}]}
+
+
+def sends(lark) -> list:
+    return [request for request in lark.requests if request.kind == "send"]
+
+
+def test_the_api_refuses_a_card_it_cannot_store_before_posting_anything(api_bot, lark):
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": too_deep_card()})
+    assert response.status_code == 400, response.text
+    assert "not a valid card" in response.json()["error"] and "levels deep" in response.json()["error"]
+    assert sends(lark) == [] and not lark.messages
+
+
+def test_send_refuses_a_card_it_cannot_store_before_posting_anything(tmp_path, lark):
+    (tmp_path / "deep.json").write_text(json.dumps(too_deep_card()))
+    result = send(tmp_path, lark, "--chat-id", "oc_team", "deep.json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "error: deep.json is not a valid card" in result.stderr and "levels deep" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sends(lark) == [] and stored_cards(tmp_path) == 0
+
+
+def test_card_put_refuses_a_card_it_cannot_store(tmp_path):
+    (tmp_path / "plugins.toml").write_text(CONFIG)
+    (tmp_path / "deep.json").write_text(json.dumps(too_deep_card()))
+    result = subprocess.run([*BOT_COMMAND, "card", "put", "om_deep", "deep.json", "--config", "plugins.toml"],
+                            cwd=tmp_path, env=server_environment(SECRETS), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: deep.json is not a valid card") and "Traceback" not in result.stderr
+    assert stored_cards(tmp_path) == 0
+
+
+def test_the_deepest_card_that_can_be_stored_is_sent_and_stored(api_bot, lark):
+    card = too_deep_card(59)  # 60 levels of arrays in the div, in the elements, in the card: 63
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": card})
+    assert response.status_code == 200, response.text
+    assert show_card(api_bot, response.json()["message_id"])["card"] == card
+
+
+def test_a_plugin_sending_a_card_that_cannot_be_stored_posts_nothing(server_factory, lark, kit):
+    config = CONFIG + '[plugins.followup]\nenabled = true\nmodule = "cardbot_testplugins.followup"\n'
+    server = server_factory(config, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+    message_id = new_message_id()
+    value = {"button_type": "followup", "button_id": "b1", "deep": True}
+    put_card(server, message_id, button_card("followup", deep=True))
+    response = server.post("/lark/callback", *kit.card_action_trigger(message_id=message_id, value=value))
+    assert response.status_code == 200 and response.json()["toast"]["type"] == "error"
+    assert sends(lark) == [] and not lark.messages
+    assert "levels deep" in server.log()
+
+
+def test_a_send_retried_with_the_same_uuid_keeps_the_card_as_it_is_now(api_bot, lark, kit):
+    card = button_card("echo_sync")
+    body = {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": card, "uuid": "job-42"}
+    first = post_card(api_bot, body).json()
+    clicked = api_bot.post("/lark/callback", *kit.card_action_trigger(
+        message_id=first["message_id"], value={"button_type": "echo_sync", "button_id": "b1"}))
+    assert clicked.status_code == 200
+    now = show_card(api_bot, first["message_id"], history=True)
+    assert now["version"] == 2 and now["card"] != card
+
+    retried = post_card(api_bot, body)
+
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["message_id"] == first["message_id"] and retried.json()["version"] == 2
+    assert len(sends(lark)) == 2 and len(lark.messages) == 1  # Lark posted one message for the uuid
+    after = show_card(api_bot, first["message_id"], history=True)
+    assert (after["version"], after["card"], after["history"]) == (2, now["card"], now["history"])
+
+
+def test_send_retried_with_the_same_uuid_keeps_the_stored_card(tmp_path, lark):
+    (tmp_path / "card.json").write_text(json.dumps(button_card("echo_sync")))
+    message_id = send(tmp_path, lark, "--chat-id", "oc_team", "card.json", "--uuid", "job-7").stdout.strip()
+    newer = button_card("echo_sync", "b2")
+    env = server_environment(SECRETS)
+    put = subprocess.run([*BOT_COMMAND, "card", "put", message_id, "-", "--config", str(tmp_path / "plugins.toml")],
+                         env=env, input=json.dumps(newer), capture_output=True, text=True, timeout=60)
+    assert put.returncode == 0, put.stderr
+
+    again = send(tmp_path, lark, "--chat-id", "oc_team", "card.json", "--uuid", "job-7")
+
+    assert again.returncode == 0 and again.stdout.strip() == message_id
+    shown = show(tmp_path, message_id)
+    assert (shown["version"], shown["card"], len(shown["history"])) == (2, newer, 2)

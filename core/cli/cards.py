@@ -9,8 +9,8 @@ import time
 
 from ..config import load_config
 from ..errors import CardInvalid, ConfigError
-from ..jsoncodec import dumps
-from ..patches import validate_card
+from ..jsoncodec import JSONDecodeError, loads
+from ..patches import card_json
 from ..store.cards import put_card, show_card
 from ..store.schema import open_database
 from ..store.store import transaction
@@ -34,7 +34,7 @@ def put(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
     with transaction(db.conn) as conn:
-        version = put_card(conn, args.message_id, dumps(card), "put", time.time())
+        version = put_card(conn, args.message_id, card_json(card), "put", time.time())
     print(json.dumps({"message_id": args.message_id, "version": version}))
     return 0
 
@@ -52,16 +52,17 @@ def show(args: argparse.Namespace) -> int:
 
 
 def read_card_file(path: str) -> dict:
-    """Read and validate a card JSON file ("-" for stdin); ConfigError with the reason when it is not a card."""
+    """Read a card JSON file ("-" for stdin) and check it can be sent and stored (`card_json`);
+    ConfigError with the reason when it is not JSON or not a valid card."""
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-        card = json.loads(text)
+        card = loads(text)
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (UnicodeDecodeError, JSONDecodeError) as error:
         raise ConfigError(f"{path} is not JSON: {error}") from None
     try:
-        validate_card(card)
+        card_json(card)
     except CardInvalid as error:
         raise ConfigError(f"{path} is not a valid card: {error}") from None
     return card

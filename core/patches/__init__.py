@@ -9,15 +9,17 @@ from .apply import apply_patch
 from .elements import ElementSlot, card_has_value, iter_elements, locales_with_value
 from .patch import ElementTarget, Patch
 from .schema import MAX_CARD_BYTES, card_schema, card_size, is_shared
-from .validate import validate_card
+from .validate import MAX_CARD_DEPTH, card_json, validate_card
 
 __all__ = [
     "MAX_CARD_BYTES",
+    "MAX_CARD_DEPTH",
     "ElementSlot",
     "ElementTarget",
     "Patch",
     "apply_patch",
     "card_has_value",
+    "card_json",
     "card_schema",
     "card_size",
     "is_shared",

@@ -1,4 +1,5 @@
-"""`validate_card`: the rules Lark enforces on a card, checked before a changed card is stored."""
+"""`validate_card`: the rules Lark enforces on a card (and what cardbot needs to store it), checked before a
+card is sent, put or changed; `card_json`: the checked card as the JSON text that is sent and stored."""
 
 from __future__ import annotations
 
@@ -6,19 +7,35 @@ import re
 from typing import Any
 
 from ..errors import CardInvalid
+from ..frozen import MAX_DEPTH
+from ..jsoncodec import dumps
 from .elements import I18N_ELEMENTS, iter_elements
 from .json_values import json_type
 from .schema import MAX_CARD_BYTES, card_schema, card_size
 
 MAX_V2_ELEMENTS = 200
+MAX_CARD_DEPTH = MAX_DEPTH - 1
+"""Deepest nesting of objects and arrays in a card (the card itself is level 1): its history entry is a
+patch holding the whole card, which must stay within what `freeze` accepts."""
 _ELEMENT_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,19}")
+
+
+def card_json(card: Any) -> str:
+    """The JSON text `card` is sent and stored as, once `validate_card` passes; CardInvalid otherwise.
+
+    Every send (`bot.py send`, `POST /api/cards`, `bot.send_card`) and `card put` goes through this,
+    before anything reaches Lark, so what is posted is exactly what is stored.
+    """
+    validate_card(card)
+    return dumps(card)
 
 
 def validate_card(card: Any, *, before: dict | None = None, schema: str | None = None) -> None:
     """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any
     (or pass just its `schema`, "1.0" or "2.0").
 
-    Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
+    Rules: a JSON object of at most 30 KB, nested at most MAX_CARD_DEPTH (63) levels; element ids valid
+    and unique (per `i18n_elements` locale);
     the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
     `i18n_elements`.
     """
@@ -30,6 +47,8 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
     if size > MAX_CARD_BYTES:
         raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
+    if (depth := _depth(card)) > MAX_CARD_DEPTH:
+        raise CardInvalid(f"the card nests {depth} levels deep; cardbot stores cards of at most {MAX_CARD_DEPTH}")
     expected = card_schema(before) if before is not None else schema
     schema = card_schema(card)
     if expected is not None and schema != expected:
@@ -65,3 +84,14 @@ def _check_element_id(element_id: Any, locale: str | None, seen_ids: set[tuple[s
         where = "the card" if locale is None else f"i18n_elements[{locale!r}]"
         raise CardInvalid(f"element_id {element_id!r} appears twice in {where}; ids must be unique")
     seen_ids.add((locale, element_id))
+
+
+def _depth(card: dict) -> int:
+    """Levels of objects and arrays on the card's deepest path (the card is level 1)."""
+    deepest, stack = 0, [(card, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest

@@ -27,6 +27,15 @@ def put_card(conn: sqlite3.Connection, message_id: str, card_json: str, made_by:
     return version
 
 
+def put_sent_card(conn: sqlite3.Connection, message_id: str, card_json: str, now: float) -> int:
+    """Store a card just sent as version 1 and return it. A message stored already (Lark answered a send
+    retried with the same uuid with the first message's id) keeps its card and version, which is returned."""
+    stored = read_card(conn, message_id)
+    if stored is not None:
+        return stored.version
+    return put_card(conn, message_id, card_json, "send", now)
+
+
 def show_card(conn: sqlite3.Connection, message_id: str, *, history: bool = False) -> dict[str, Any] | None:
     """The card as JSON-ready data: message_id, version, card, timestamps (and history), or None."""
     row = conn.execute(

@@ -72,13 +72,13 @@ class Store:
 
     # -- cards sent through the bot, and what was pushed to Lark ---------------------------------
 
-    async def put_card(self, message_id: str, card_json: str, made_by: str) -> int:
-        """Store a card as the message's next version (1 when new); returns the version."""
-        return await self._writer.write(cards.put_card, message_id, card_json, made_by, time.time())
+    async def put_sent_card(self, message_id: str, card_json: str) -> int:
+        """Store a card just sent as version 1, unless the message is stored already; returns its version."""
+        return await self._writer.write(cards.put_sent_card, message_id, card_json, time.time())
 
-    def put_card_blocking(self, message_id: str, card_json: str, made_by: str) -> int:
-        """`put_card` for a plain thread (never the event loop)."""
-        return self._writer.thread.write_blocking(cards.put_card, message_id, card_json, made_by, time.time())
+    def put_sent_card_blocking(self, message_id: str, card_json: str) -> int:
+        """`put_sent_card` for a plain thread (never the event loop)."""
+        return self._writer.thread.write_blocking(cards.put_sent_card, message_id, card_json, time.time())
 
     async def record_push(self, message_id: str, version: int, delivery_id: str | None, method: str,
                           accepted: bool, detail: str | None = None) -> None:
