@@ -38,6 +38,8 @@ class BotSettings:
     hard_limit: float = 60.0
     """A plugin still running after this long is cut off and its click recorded as timed out."""
     max_body_bytes: int = 1024 * 1024
+    request_timeout: float = 5.0
+    """A client must send its request headers, then its whole body, within this; else 408."""
     timestamp_tolerance: float = 300.0
     """Refuse signed callbacks whose integer timestamp is further than this from now (0 disables)."""
     busy_timeout: float = 2.0
@@ -73,6 +75,7 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "deadline": (int, float),
     "hard_limit": (int, float),
     "max_body_bytes": (int,),
+    "request_timeout": (int, float),
     "timestamp_tolerance": (int, float),
     "busy_timeout": (int, float),
     "synchronous": (str,),
@@ -206,8 +209,8 @@ def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
 
 
 def _check_bot(settings: BotSettings, path: Path) -> None:
-    positive = ("deadline", "hard_limit", "max_body_bytes", "busy_timeout", "workers", "plugin_threads",
-                "shutdown_grace", "dedupe_retention_hours")
+    positive = ("deadline", "hard_limit", "max_body_bytes", "request_timeout", "busy_timeout", "workers",
+                "plugin_threads", "shutdown_grace", "dedupe_retention_hours")
     for key in positive:
         if getattr(settings, key) <= 0:
             raise ConfigError(f"{path}: [bot] {key} must be greater than 0")

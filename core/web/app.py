@@ -23,6 +23,7 @@ from .callback import lark_callback
 from .errors import install_error_handlers
 from .gc_tuning import tune_garbage_collector
 from .health import healthz
+from .timeouts import set_timeouts
 
 APP_NAME = "cardbot"
 log = logging.getLogger("cardbot")
@@ -44,6 +45,7 @@ def create_app(options: ServeOptions) -> Sanic:
     configure_logging(config.bot.log_level)
     app = Sanic(APP_NAME)
     app.config.REQUEST_MAX_SIZE = config.bot.max_body_bytes
+    set_timeouts(app, config.bot)  # a request that stalls gets 408 within [bot] request_timeout
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.config.ACCESS_LOG = config.bot.access_log
     app.config.MOTD = False
