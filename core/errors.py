@@ -29,7 +29,13 @@ class CardInvalid(CardbotError):
 
 
 class StoreBusy(CardbotError):
-    """The database stayed locked past the configured wait; the click is answered with a retry toast."""
+    """The database cannot take a write now; the click is answered with a retry toast. Nothing of the
+    failed write was stored. `state` says why: "busy" (locked past the configured wait), "full",
+    "malformed", "missing", "read-only" or "io-error" (see core/store/faults.py)."""
+
+    def __init__(self, message: str, state: str = "busy") -> None:
+        super().__init__(message)
+        self.state = state
 
 
 class ActionFailed(CardbotError):

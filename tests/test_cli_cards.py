@@ -54,6 +54,8 @@ def test_putting_a_card_again_makes_a_new_version(tmp_path):
 
 def test_show_of_an_unknown_message_exits_1_with_a_message(tmp_path):
     (tmp_path / "plugins.toml").write_text(CONFIG)
+    stored = run(tmp_path, "card", "put", "om_other", "-", "--config", "plugins.toml", stdin=json.dumps(seed_card()))
+    assert stored.returncode == 0, stored.stderr
     result = run(tmp_path, "card", "show", "om_missing", "--config", "plugins.toml")
     assert result.returncode == 1 and result.stdout == ""
     assert "no card stored for message om_missing" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 import time
 
@@ -12,7 +13,7 @@ from ..errors import CardInvalid, ConfigError
 from ..jsoncodec import JSONDecodeError, loads
 from ..patches import card_json
 from ..store.cards import put_card, show_card
-from ..store.schema import open_database
+from ..store.schema import DatabaseMissing, open_database, open_read_only
 from ..store.store import transaction
 
 
@@ -40,10 +41,20 @@ def put(args: argparse.Namespace) -> int:
 
 
 def show(args: argparse.Namespace) -> int:
-    """Print the stored card as JSON; exit 1 when the message is unknown."""
+    """Print the stored card as JSON; exit 1 when the message or the database is unknown. Reads only:
+    it takes no lock a writer would wait for, and creates or changes nothing."""
     config = load_config(args.config)
-    db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout)
-    shown = show_card(db.conn, args.message_id, history=args.history)
+    try:
+        conn = open_read_only(config.bot.database)
+    except DatabaseMissing as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    try:
+        shown = show_card(conn, args.message_id, history=args.history)
+    except sqlite3.DatabaseError as error:  # a damaged page met while reading
+        raise ConfigError(f"cannot read the database {config.bot.database}: {error}") from None
+    finally:
+        conn.close()
     if shown is None:
         print(f"error: no card stored for message {args.message_id} in {config.bot.database}", file=sys.stderr)
         return 1

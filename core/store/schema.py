@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+from typing import Iterable
 
 import sqlite_utils
 
@@ -24,8 +26,13 @@ def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal
 
 
 def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite_utils.Database:
-    """Open (creating if needed) the database at `path` with every table cardbot uses."""
+    """Open (creating if needed) the database at `path` with every table cardbot uses.
+
+    Raises ConfigError, one line naming the cause, for a path that cannot hold a database, a file that
+    is not an SQLite database or is damaged, and a database whose tables are not cardbot's.
+    """
     path = Path(path)
+    _check_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(path, busy_timeout=busy_timeout, synchronous=synchronous)
@@ -39,52 +46,127 @@ def open_database(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "
             raise
         conn.execute("COMMIT")
     except (sqlite3.DatabaseError, OSError) as error:
-        raise ConfigError(f"cannot open the database {path}: {error}") from None
+        raise ConfigError(f"cannot open the database {path}: {_reason(error)}") from None
     return db
+
+
+def open_read_only(path: Path, tables: Iterable[str] = ("cards", "history", "deliveries", "pushes")
+                   ) -> sqlite3.Connection:
+    """Open the database at `path` for reading only: no lock that stops a writer, nothing created or changed.
+
+    Raises DatabaseMissing when there is no file, ConfigError when it is not a cardbot database with
+    `tables` (or is damaged). Works on a read-only file or file system.
+    """
+    path = Path(path)
+    _check_path(path)
+    if not path.is_file():
+        raise DatabaseMissing(f"no database at {path}" + ("" if path.parent.is_dir() else
+                                                           f" (the folder {path.parent} does not exist either)"))
+    uri = path.absolute().as_uri()
+    try:
+        try:
+            conn = _check_readable(sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None))
+        except sqlite3.OperationalError:
+            wal = path.with_name(path.name + "-wal")
+            if os.access(path.parent, os.W_OK) or wal.exists() and wal.stat().st_size:
+                raise
+            # a WAL database in a folder nobody may write to has no -shm file to share, so no writer: read as is
+            conn = _check_readable(sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None))
+        _check_columns(conn, path, tables)
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(f"cannot read the database {path}: {_reason(error)}") from None
+    return conn
+
+
+class DatabaseMissing(ConfigError):
+    """There is no database file where the configuration says (a read command creates none)."""
+
+
+TABLES: dict[str, dict[str, type]] = {
+    "cards": {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float},
+    "history": {
+        "message_id": str, "version": int, "made_by": str, "plugin": str, "button_type": str,
+        "operator": str, "delivery_id": str, "patch": str, "created_at": float,
+    },
+    "deliveries": {
+        "delivery_id": str, "message_id": str, "status": str, "answer": str, "toast": str,
+        "plugin": str, "version": int, "holder": str, "detail": str, "created_at": float, "finished_at": float,
+    },
+    "plugin_state": {"plugin": str, "message_id": str, "key": str, "value": str},
+    "pushes": {
+        "id": int, "message_id": str, "version": int, "delivery_id": str, "method": str, "accepted": int,
+        "detail": str, "created_at": float,
+    },
+    "card_leases": {"message_id": str, "holder": str, "expires_at": float, "waiter": str, "waiter_until": float},
+}
+"""Every table cardbot uses and the columns it needs in it."""
+
+_KEYS: dict[str, tuple[str | tuple[str, ...], set[str]]] = {
+    "cards": ("message_id", {"card", "version"}),
+    "history": (("message_id", "version"), set()),
+    "deliveries": ("delivery_id", {"status"}),
+    "plugin_state": (("plugin", "message_id", "key"), set()),
+    "pushes": ("id", set()),
+    "card_leases": ("message_id", set()),
+}
+"""Primary key and NOT NULL columns of each table, as created."""
 
 
 def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise ConfigError(f"{path} was written by a newer cardbot (schema {version} > {SCHEMA_VERSION})")
-    db["cards"].create(
-        {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float},
-        pk="message_id", not_null={"card", "version"}, if_not_exists=True,
-    )
-    db["history"].create(
-        {
-            "message_id": str, "version": int, "made_by": str, "plugin": str, "button_type": str,
-            "operator": str, "delivery_id": str, "patch": str, "created_at": float,
-        },
-        pk=("message_id", "version"), if_not_exists=True,
-    )
-    db["deliveries"].create(
-        {
-            "delivery_id": str, "message_id": str, "status": str, "answer": str, "toast": str,
-            "plugin": str, "version": int, "holder": str, "detail": str, "created_at": float, "finished_at": float,
-        },
-        pk="delivery_id", not_null={"status"}, if_not_exists=True,
-    )
-    db["plugin_state"].create(
-        {"plugin": str, "message_id": str, "key": str, "value": str},
-        pk=("plugin", "message_id", "key"), if_not_exists=True,
-    )
-    db["pushes"].create(
-        {
-            "id": int, "message_id": str, "version": int, "delivery_id": str, "method": str, "accepted": int,
-            "detail": str, "created_at": float,
-        },
-        pk="id", if_not_exists=True,
-    )
-    db["card_leases"].create(
-        {"message_id": str, "holder": str, "expires_at": float, "waiter": str, "waiter_until": float},
-        pk="message_id", if_not_exists=True,
-    )
-    if "waiter" not in db["card_leases"].columns_dict:  # a version 1 database
+    for name, columns in TABLES.items():
+        pk, not_null = _KEYS[name]
+        db[name].create(columns, pk=pk, not_null=not_null, if_not_exists=True)
+    leases = db["card_leases"].columns_dict
+    if "waiter" not in leases:  # a version 1 database (a foreign table is refused below, all this undone)
         db["card_leases"].add_column("waiter", str)
         db["card_leases"].add_column("waiter_until", float)
+    _check_columns(db.conn, path, TABLES)
     db["deliveries"].create_index(["status"], if_not_exists=True)
     db["deliveries"].create_index(["created_at"], if_not_exists=True)
     db["history"].create_index(["created_at"], if_not_exists=True)
     db["pushes"].create_index(["message_id", "version"], if_not_exists=True)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _check_columns(conn: sqlite3.Connection, path: Path, tables: Iterable[str]) -> None:
+    """ConfigError unless each of `tables` exists with every column cardbot needs in it."""
+    for name in tables:
+        present = [row[1] for row in conn.execute(f"PRAGMA table_info([{name}])")]
+        if not present:
+            raise ConfigError(f"{path} is not a cardbot database: it has no {name} table")
+        lacking = [column for column in TABLES[name] if column not in present]
+        if lacking:
+            raise ConfigError(f"{path} is not a cardbot database: its {name} table lacks the columns "
+                              f"{', '.join(lacking)} (it has {', '.join(present)})")
+
+
+def _check_readable(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """`conn` once SQLite has read the file's header and schema (opening alone reads nothing)."""
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _check_path(path: Path) -> None:
+    """ConfigError when `path` cannot name a database file (before anything is created)."""
+    if "\0" in str(path):
+        raise ConfigError(f"the database path {str(path)!r} is not usable: it contains a NUL character")
+    if path.is_dir():
+        raise ConfigError(f"the database path {path} is a folder, not a database file")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"the database path {path} is not usable: {parent} is a file, not a folder")
+            return
+
+
+def _reason(error: BaseException) -> str:
+    """What went wrong, in words an administrator acts on."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    text = str(error)
+    if text in ("file is not a database", "database disk image is malformed"):
+        return f"the file is damaged or not an SQLite database ({text})"
+    return text

@@ -15,6 +15,7 @@ import sqlite3
 
 from . import cards, clicks, retention
 from .clicks import CardChange, Claim, Delivery, StoredCard
+from .presence import DatabaseFile
 from .reads import ReadConnections
 from .schema import connect, open_database
 from .writer import Writer
@@ -27,7 +28,7 @@ class Store:
         self.path = Path(path)
         self._db = open_database(self.path, busy_timeout=busy_timeout, synchronous=synchronous)
         self._writer = Writer(self._db.conn, connect(self.path, busy_timeout=busy_timeout, synchronous=synchronous),
-                              busy_timeout=busy_timeout)
+                              busy_timeout=busy_timeout, file=DatabaseFile(self.path))
         self._reads = ReadConnections(self.path, busy_timeout=busy_timeout)
 
     # -- the click path (async; each call is one committed write) --------------------------------
@@ -119,6 +120,11 @@ class Store:
             "SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key >= ? AND key < ?",
             (plugin, scope, prefix, prefix + "\U0010ffff"),
         ).fetchall()
+
+    def health(self) -> str:
+        """Whether writes work now: "ok", "busy" (locked by another connection), or a fault that stops this
+        worker ("full", "malformed", "missing", "read-only", "io-error"; faults.UNUSABLE). On the loop."""
+        return self._writer.health()
 
     def close(self) -> None:
         """Finish queued writes and close every connection."""

@@ -1,14 +1,17 @@
 """How writes reach SQLite: batched, committed before anyone hears the result, never stalling the loop.
 
-    writer = Writer(loop_conn, thread_conn)
+    writer = Writer(loop_conn, thread_conn, busy_timeout=2.0, file=DatabaseFile(path))
     version = await writer.write(commit_click, change, now)     # committed when this returns
 
 Writes issued in one turn of the event loop are run together in one transaction, right on the loop
-(no thread hand-off, no GIL ping-pong); a function that raises has its own writes undone. The loop's
-connection never blocks on a lock: when another process holds the database, the batch (joined by the
-writes that arrive meanwhile) is tried again a millisecond or two later, without blocking the loop,
-until busy_timeout runs out. A helper thread (`DatabaseThread`) runs WAL checkpoints, so their fsync
-never lands on the loop either, and serves writes from plain threads (sync plugins, the CLI).
+(no thread hand-off, no GIL ping-pong), each inside its own savepoint: a function that raises has its
+own writes undone and the others still commit. A batch commits as a whole or not at all, so running
+it again never applies a write twice. The loop's connection never blocks on a lock: when another
+process holds the database, the batch (joined by the writes that arrive meanwhile) is tried again a
+millisecond later, without blocking the loop, until busy_timeout runs out. A full, damaged or removed
+database fails the batch at once (StoreBusy, its `state` says why), logged once per episode
+(faults.py). A helper thread (`DatabaseThread`) runs WAL checkpoints, so their fsync never lands on
+the loop either, and serves writes from plain threads (sync plugins, the CLI).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import threading
 from typing import Any, Callable, TypeVar
 
 from ..errors import StoreBusy
+from .faults import BUSY, OK, FaultEpisodes, classify, fault
+from .presence import DatabaseFile
 
 log = logging.getLogger("cardbot.store")
 T = TypeVar("T")
@@ -36,50 +41,63 @@ CHECKPOINT_IDLE_SECONDS = 1.0
 def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
     """Run `function(conn, *args)` for each call in one write transaction; (result, error) per call.
 
-    A call that raises has its own writes undone and the others still commit. Raises StoreBusy, with
-    nothing written, when the database is locked past the connection's busy timeout or the commit fails.
+    Each call runs in its own savepoint: one that raises has its own writes undone and the others still
+    commit. Raises StoreBusy, with nothing of the batch written, when the database is locked past the
+    connection's busy timeout, a call meets a fault of the database itself (full, damaged, I/O), or the
+    commit fails; its `state` says which.
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as error:
-        raise StoreBusy(f"the database stayed locked: {error}") from None
+        raise fault(error) from None
     try:
-        outcomes = []
-        for index, (function, args) in enumerate(calls):
-            changes = conn.total_changes
+        outcomes: list[Outcome] = []
+        for function, args in calls:
+            conn.execute("SAVEPOINT call")
             try:
                 outcomes.append((function(conn, *args), None))
             except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
-                if conn.total_changes != changes:  # it wrote, then failed: undo it alone, keep the others
-                    conn.execute("ROLLBACK")
-                    return [*_one_by_one(conn, calls[:index]), (None, error),
-                            *_one_by_one(conn, calls[index + 1:])]
-                outcomes.append((None, error))  # it failed before writing: nothing to undo
+                if classify(error) is not None or not conn.in_transaction:  # the database failed, not the call
+                    _roll_back(conn)
+                    raise fault(error) from None
+                conn.execute("ROLLBACK TO call")
+                outcomes.append((None, error))
+            conn.execute("RELEASE call")
         conn.execute("COMMIT")
     except sqlite3.Error as error:
-        log.error("commit failed, %d writes rolled back: %s", len(calls), error)
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise StoreBusy(f"the database refused the commit: {error}") from None
+        _roll_back(conn)
+        raise fault(error) from None
     return outcomes
 
 
-def _one_by_one(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
-    """The slow path of run_batch: each call in its own transaction."""
-    return [outcome for call in calls for outcome in run_batch(conn, [call])]
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (a rollback that fails leaves nothing to do)."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def _touch(conn: sqlite3.Connection) -> None:
+    """The smallest real write: rewrite the schema version as it is (a probe of whether writes work)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"PRAGMA user_version = {int(version)}")
 
 
 class Writer:
     """Batches the writes of each event-loop turn into one transaction on the loop's own connection."""
 
     def __init__(self, loop_conn: sqlite3.Connection, thread_conn: sqlite3.Connection, *,
-                 busy_timeout: float) -> None:
+                 busy_timeout: float, file: DatabaseFile | None = None) -> None:
         loop_conn.execute("PRAGMA busy_timeout = 0")  # never block the loop: retry from the loop instead
         loop_conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) run on the thread
         self._conn = loop_conn
         self._busy_timeout = busy_timeout
         self._busy_since: float | None = None
-        self.thread = DatabaseThread(thread_conn)
+        self._file = file
+        self.episodes = FaultEpisodes()
+        self.thread = DatabaseThread(thread_conn, file=file, episodes=self.episodes)
         self._pending: list[tuple[Callable[..., Any], tuple, asyncio.Future]] = []
 
     async def write(self, function: Callable[..., T], *args: Any) -> T:
@@ -91,6 +109,24 @@ class Writer:
         self._pending.append((function, args, future))
         return await future
 
+    def health(self) -> str:
+        """The database's state now: "ok", or what stops writes ("busy", "full", "missing", …; see faults.py).
+
+        Cheap while writes work; after a failure it tries one tiny write (without waiting for a lock),
+        so a fault that is over shows as "ok" even when no click has come since. Call on the loop.
+        """
+        try:
+            if self._file is not None:
+                self._file.check()
+            if self.episodes.state == OK:
+                return OK
+            run_batch(self._conn, [(_touch, ())])
+        except StoreBusy as busy:
+            self.episodes.failed(busy, 0)
+            return busy.state
+        self.episodes.succeeded()
+        return OK
+
     def close(self) -> None:
         """Stop the helper thread (after its queued work)."""
         self.thread.close()
@@ -98,40 +134,51 @@ class Writer:
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         try:
+            if self._file is not None:
+                self._file.check()
             outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
         except StoreBusy as busy:
-            self._retry_later(batch, busy)
+            self._failed(batch, busy)
             return
         self._busy_since = None
+        self.episodes.succeeded()
         for (_, _, future), (result, error) in zip(batch, outcomes):
             _settle(future, result, error)
 
-    def _retry_later(self, batch: list, busy: StoreBusy) -> None:
-        """Another process holds the write lock: try again shortly (with what arrives meanwhile), or give up."""
+    def _failed(self, batch: list, busy: StoreBusy) -> None:
+        """Nothing of the batch was written. Locked by another process: try again shortly (with what arrives
+        meanwhile) until busy_timeout. Locked past it, or any other fault: every write fails with `busy`."""
         loop = asyncio.get_running_loop()
         now = loop.time()
-        self._busy_since = self._busy_since or now
-        if now - self._busy_since >= self._busy_timeout:
-            self._busy_since = None
-            for _, _, future in batch:
-                _settle(future, None, busy)
-            return
-        self._pending = batch + self._pending
-        loop.call_later(BUSY_RETRY_SECONDS, self._flush)
+        if busy.state == BUSY:
+            self._busy_since = self._busy_since or now
+            if now - self._busy_since < self._busy_timeout:
+                self._pending = batch + self._pending
+                loop.call_later(BUSY_RETRY_SECONDS, self._flush)
+                return
+        self._busy_since = None
+        self.episodes.failed(busy, len(batch))
+        for _, _, future in batch:
+            _settle(future, None, busy)
 
 
 class DatabaseThread:
     """Runs blocking writes from plain threads, in batches, and WAL checkpoints, on its own thread and connection."""
 
-    def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64) -> None:
+    def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64, file: DatabaseFile | None = None,
+                 episodes: FaultEpisodes | None = None) -> None:
         self._conn = conn
         self._max_batch = max_batch
+        self._file = file
+        self._episodes = episodes or FaultEpisodes()
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="cardbot-db", daemon=True)
         self._thread.start()
 
     def write_blocking(self, function: Callable[..., T], *args: Any) -> T:
-        """Run a write from a plain thread (a sync plugin, the CLI); blocks until committed. Not on the loop."""
+        """Run a write from a plain thread (a sync plugin, the CLI); blocks until committed. Not on the loop.
+
+        Raises what `function` raised (its writes undone), or StoreBusy when nothing could be written."""
         future: concurrent.futures.Future = concurrent.futures.Future()
         self._queue.put((function, args, future))
         return future.result()
@@ -161,12 +208,21 @@ class DatabaseThread:
                     self._queue.put(_STOP)
                     break
                 batch.append(item)
-            try:
-                outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
-            except StoreBusy as busy:
-                outcomes = [(None, busy)] * len(batch)
-            for (_, _, future), (result, error) in zip(batch, outcomes):
-                _settle(future, result, error)
+            self._write(batch)
+
+    def _write(self, batch: list) -> None:
+        """One transaction for the batch; each caller hears its own call's outcome."""
+        try:
+            if self._file is not None:
+                self._file.check()
+            outcomes: list[Outcome] = run_batch(self._conn, [(function, args) for function, args, _ in batch])
+        except StoreBusy as busy:  # nothing of the batch was written (its connection waited busy_timeout)
+            self._episodes.failed(busy, len(batch))
+            outcomes = [(None, busy)] * len(batch)
+        else:
+            self._episodes.succeeded()
+        for (_, _, future), (result, error) in zip(batch, outcomes):
+            _settle(future, result, error)
 
     def _checkpoint(self) -> None:
         try:

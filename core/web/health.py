@@ -1,13 +1,25 @@
-"""`GET /healthz`: 200 once the worker has loaded its plugins and opened the database."""
+"""`GET /healthz`: 200 while this worker can serve clicks, 503 when its database is unusable.
+
+    {"status": "ok", "database": "ok", "plugins": [...], "routes": {...}}
+
+`database` is "ok", "busy" (another connection holds the lock: still 200, it passes), or one of
+"full", "malformed", "missing", "read-only", "io-error": then 503 and `status` "unavailable", so a load
+balancer takes out only a host that cannot work.
+"""
 
 from __future__ import annotations
 
 from sanic import Request
 
+from ..store.faults import OK, UNUSABLE
 from .answers import json_answer
 
 
 async def healthz(request: Request):
-    """Report readiness and what this worker serves."""
+    """Report readiness, the database's state and what this worker serves."""
     runtime = request.app.ctx.runtime
-    return json_answer({"status": "ok", "plugins": sorted(runtime.host.plugins), "routes": runtime.host.routes})
+    database = runtime.store.health()
+    unusable = database in UNUSABLE
+    status = "unavailable" if unusable else "ok" if database == OK else "degraded"
+    return json_answer({"status": status, "database": database, "plugins": sorted(runtime.host.plugins),
+                        "routes": runtime.host.routes}, status=503 if unusable else 200)
