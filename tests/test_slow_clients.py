@@ -6,6 +6,8 @@ import socket
 
 import pytest
 
+from cardbot.config import load_config
+from cardbot.errors import ConfigError
 from support import start_server
 
 CONFIG = '[bot]\ndatabase = "cardbot.db"\nrequest_timeout = 1\n'
@@ -58,9 +60,6 @@ def test_headers_that_never_complete_get_408(slow_bot):
 
 
 def test_a_request_timeout_that_is_not_positive_stops_start_up(tmp_path):
-    from cardbot.config import load_config
-    from cardbot.errors import ConfigError
-
     (tmp_path / "plugins.toml").write_text('[bot]\nrequest_timeout = 0\n')
     with pytest.raises(ConfigError, match="request_timeout must be greater than 0"):
         load_config(tmp_path / "plugins.toml")
