@@ -57,11 +57,7 @@ def open_read_only(path: Path, tables: Iterable[str] = ("cards", "history", "del
     Raises DatabaseMissing when there is no file, ConfigError when it is not a cardbot database with
     `tables` (or is damaged). Works on a read-only file or file system.
     """
-    path = Path(path)
-    _check_path(path)
-    if not path.is_file():
-        raise DatabaseMissing(f"no database at {path}" + ("" if path.parent.is_dir() else
-                                                           f" (the folder {path.parent} does not exist either)"))
+    path = require_database(path)
     uri = path.absolute().as_uri()
     try:
         try:
@@ -76,6 +72,16 @@ def open_read_only(path: Path, tables: Iterable[str] = ("cards", "history", "del
     except sqlite3.DatabaseError as error:
         raise ConfigError(f"cannot read the database {path}: {_reason(error)}") from None
     return conn
+
+
+def require_database(path: Path) -> Path:
+    """`path`, once it is sure to name an existing file: DatabaseMissing (or ConfigError) otherwise."""
+    path = Path(path)
+    _check_path(path)
+    if not path.is_file():
+        raise DatabaseMissing(f"no database at {path}" + ("" if path.parent.is_dir() else
+                                                           f" (the folder {path.parent} does not exist either)"))
+    return path
 
 
 class DatabaseMissing(ConfigError):

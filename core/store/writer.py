@@ -113,7 +113,8 @@ class Writer:
         """The database's state now: "ok", or what stops writes ("busy", "full", "missing", …; see faults.py).
 
         Cheap while writes work; after a failure it tries one tiny write (without waiting for a lock),
-        so a fault that is over shows as "ok" even when no click has come since. Call on the loop.
+        so a fault that is over shows as "ok" even when no click has come since (a file that is gone or
+        was found damaged stays so). Call on the loop.
         """
         try:
             if self._file is not None:
@@ -123,6 +124,8 @@ class Writer:
             run_batch(self._conn, [(_touch, ())])
         except StoreBusy as busy:
             self.episodes.failed(busy, 0)
+            if self._file is not None:
+                self._file.found(busy)
             return busy.state
         self.episodes.succeeded()
         return OK
@@ -158,6 +161,8 @@ class Writer:
                 return
         self._busy_since = None
         self.episodes.failed(busy, len(batch))
+        if self._file is not None:
+            self._file.found(busy)
         for _, _, future in batch:
             _settle(future, None, busy)
 
@@ -218,6 +223,8 @@ class DatabaseThread:
             outcomes: list[Outcome] = run_batch(self._conn, [(function, args) for function, args, _ in batch])
         except StoreBusy as busy:  # nothing of the batch was written (its connection waited busy_timeout)
             self._episodes.failed(busy, len(batch))
+            if self._file is not None:
+                self._file.found(busy)
             outcomes = [(None, busy)] * len(batch)
         else:
             self._episodes.succeeded()
