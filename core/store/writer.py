@@ -41,29 +41,33 @@ CHECKPOINT_IDLE_SECONDS = 1.0
 def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
     """Run `function(conn, *args)` for each call in one write transaction; (result, error) per call.
 
-    Each call runs in its own savepoint: one that raises has its own writes undone and the others still
-    commit. Raises StoreBusy, with nothing of the batch written, when the database is locked past the
-    connection's busy timeout, a call meets a fault of the database itself (full, damaged, I/O), or the
-    commit fails; its `state` says which.
+    Each call runs in its own savepoint (a batch of one in the transaction alone): one that raises has
+    its own writes undone and the others still commit. Raises StoreBusy, with nothing of the batch
+    written, when the database is locked past the connection's busy timeout, a call meets a fault of the
+    database itself (full, damaged, I/O), or the commit fails; its `state` says which.
     """
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as error:
         raise fault(error) from None
+    savepoints = len(calls) > 1
     try:
         outcomes: list[Outcome] = []
         for function, args in calls:
-            conn.execute("SAVEPOINT call")
+            if savepoints:
+                conn.execute("SAVEPOINT call")
             try:
                 outcomes.append((function(conn, *args), None))
             except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
                 if classify(error) is not None or not conn.in_transaction:  # the database failed, not the call
                     _roll_back(conn)
                     raise fault(error) from None
-                conn.execute("ROLLBACK TO call")
+                conn.execute("ROLLBACK TO call" if savepoints else "ROLLBACK")
                 outcomes.append((None, error))
-            conn.execute("RELEASE call")
-        conn.execute("COMMIT")
+            if savepoints:
+                conn.execute("RELEASE call")
+        if conn.in_transaction:  # not when a batch of one failed and was rolled back
+            conn.execute("COMMIT")
     except sqlite3.Error as error:
         _roll_back(conn)
         raise fault(error) from None

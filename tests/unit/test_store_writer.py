@@ -59,6 +59,14 @@ def test_a_failing_write_is_undone_alone(conn, failing):
     assert not conn.in_transaction
 
 
+@pytest.mark.parametrize("failing", [fail_before_writing, fail_after_writing])
+def test_a_failing_write_alone_in_its_batch_is_undone(conn, failing):
+    [(result, error)] = run_batch(conn, [(failing, ())])
+    assert result is None and isinstance(error, ValueError)
+    assert keys(conn) == [] and not conn.in_transaction
+    assert run_batch(conn, [(insert, ("next",))]) == [("next", None)]
+
+
 def test_a_locked_database_is_store_busy_and_writes_nothing(conn, tmp_path):
     other = sqlite3.connect(tmp_path / "t.db", isolation_level=None, timeout=0)
     conn.execute("PRAGMA busy_timeout = 0")
