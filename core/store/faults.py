@@ -79,7 +79,7 @@ class FaultEpisodes:
                 self._failed += writes
                 return
             if self.state != OK:
-                self._log_end(f"then {busy.state}")
+                self._log_end(f"fail differently now ({busy.state})")
             self.state, self._cause, self._failed, self._since = busy.state, str(busy), writes, time.monotonic()
         log.log(logging.WARNING if busy.state == BUSY else logging.ERROR,
                 "database writes failing: %s; further failures are counted, not logged, until a write works",
