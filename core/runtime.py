@@ -68,10 +68,12 @@ class Runtime:
                 raise ConfigError(f"plugin {plugin.name!r}: cardbot_startup raised {describe(error)}") from None
         return runtime
 
-    async def handle_click(self, action: Action, started: float | None = None) -> Outcome:
-        """Run the click through the pipeline; whatever goes wrong, return an Outcome with a toast."""
+    async def handle_click(self, action: Action, started: float | None = None, *,
+                           keep_forever: bool = False) -> Outcome:
+        """Run the click through the pipeline; whatever goes wrong, return an Outcome with a toast.
+        `keep_forever`: never prune its delivery record (its time could not be checked)."""
         try:
-            return await self.clicks.handle(action, started)
+            return await self.clicks.handle(action, started, keep_forever=keep_forever)
         except StoreBusy as error:
             log.warning("click on %s not processed: %s", action.message_id, error)
             return Outcome(toasts.busy())

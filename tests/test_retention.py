@@ -115,3 +115,28 @@ def test_a_bot_whose_delivery_records_die_before_the_replay_window_does_not_star
 def test_records_as_long_as_the_window_allows_are_accepted():
     settings = parse_config({"bot": {"timestamp_tolerance": 1800, "dedupe_retention_hours": 1}}, Path("p.toml")).bot
     assert settings.retention[0] == 3600
+
+
+def test_a_click_whose_time_cannot_be_checked_is_remembered_for_good(server_factory, kit):
+    """A legacy timestamp that names no time has no replay window, so its dedupe record is never pruned:
+    replayed after the retention has passed, it still runs nothing. A checked one is refused as stale."""
+    server = server_factory('[bot]\ndatabase = "cardbot.db"\n' + SHORT_RETENTION + COUNTER)
+    opaque, normal = new_message_id(), new_message_id()
+    value = {"button_type": "count", "button_id": "b1"}
+    requests_sent = {}
+    for message_id, timestamp in ((opaque, "not-a-time"), (normal, None)):
+        put_card(server, message_id, button_card("count"))
+        requests_sent[message_id] = kit.legacy_card_action(message_id=message_id, value=value, timestamp=timestamp)
+        response = server.post("/lark/callback", *requests_sent[message_id])
+        assert (response.status_code, response.json()["toast"]["content"]) == (200, "count 1")
+    time.sleep(4.5)  # past dedupe_retention_hours (4.32 s) and the 2 s timestamp window
+
+    assert server.cli("prune").returncode == 0
+    assert len(show_card(server, opaque, history=True)["clicks"]) == 1   # kept
+    assert show_card(server, normal, history=True)["clicks"] == []        # pruned
+
+    replayed = server.post("/lark/callback", *requests_sent[opaque])
+    assert (replayed.status_code, replayed.json()["toast"]["content"]) == (200, "count 1")  # the first answer
+    assert show_card(server, opaque)["version"] == 2  # the plugin did not run again
+    stale = server.post("/lark/callback", *requests_sent[normal])
+    assert (stale.status_code, stale.json()) == (401, {"error": "stale request timestamp"})

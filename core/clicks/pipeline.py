@@ -66,6 +66,8 @@ class Click:
     holder: str
     """Who holds the card's lease: this process and a number unique within it."""
     waiting_for_earlier: bool = False
+    keep_forever: bool = False
+    """Its delivery record is never pruned: the callback's time was not checked against the replay window."""
 
 
 class ClickPipeline:
@@ -85,9 +87,13 @@ class ClickPipeline:
         self._holders = (f"{self._process_token}/{number}" for number in itertools.count())
         self._turns = CardTurns(lambda message_id: store.release_lease(message_id, self._process_token))
 
-    async def handle(self, action: Action, started: float | None = None) -> Outcome:
-        """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background."""
-        click = Click(action, time.monotonic() if started is None else started, next(self._holders))
+    async def handle(self, action: Action, started: float | None = None, *, keep_forever: bool = False) -> Outcome:
+        """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background.
+
+        `keep_forever`: the callback's time could not be checked against the replay window, so its
+        delivery record must never be pruned (docs/protocol.md, "Replays")."""
+        click = Click(action, time.monotonic() if started is None else started, next(self._holders),
+                      keep_forever=keep_forever)
         work = asyncio.create_task(self._process(click))
         self._background.add(work)
         work.add_done_callback(self._background.discard)
@@ -122,6 +128,7 @@ class ClickPipeline:
         return await self._store.claim_click(
             action.delivery_id, action.message_id, click.holder,
             lease_holder=self._process_token if lease else None, lease_seconds=self._lease_seconds,
+            keep_forever=click.keep_forever,
         )
 
     async def _serve(self, click: Click, plugin: LoadedPlugin | None, claim: Claim) -> Outcome:
@@ -243,7 +250,8 @@ class ClickPipeline:
         """The deadline passed: answer "processing" now and let `work` finish the click."""
         if not click.waiting_for_earlier:
             state = await self._store.answered_early(click.action.delivery_id, click.action.message_id,
-                                                     click.holder, dumps(self._processing_toast.to_json()))
+                                                     click.holder, dumps(self._processing_toast.to_json()),
+                                                     keep_forever=click.keep_forever)
             if state == "finished":
                 return await work
             if state == "marked":

@@ -97,14 +97,15 @@ def read_delivery(conn: sqlite3.Connection, delivery_id: str) -> Delivery | None
 
 def claim_click(
     conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str, now: float,
-    lease_holder: str | None, lease_until: float,
+    lease_holder: str | None, lease_until: float, keep_forever: bool = False,
 ) -> Claim:
     """Record the delivery as running (or find an earlier delivery of it) and, given a `lease_holder`
-    (the process), lease the card for it."""
+    (the process), lease the card for it. `keep_forever`: never prune this record (see retention.py)."""
     inserted = conn.execute(
-        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
+        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at, keep_forever) "
+        "VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (delivery_id) DO UPDATE SET holder = holder WHERE holder = excluded.holder RETURNING 1",
-        (delivery_id, message_id, RUNNING, holder, now),
+        (delivery_id, message_id, RUNNING, holder, now, 1 if keep_forever else None),
     ).fetchone()
     if inserted is None:  # an earlier delivery of the same click holds the record
         return Claim(read_delivery(conn, delivery_id), None, False)
@@ -242,16 +243,16 @@ def finish_delivery(conn: sqlite3.Connection, delivery_id: str, message_id: str,
 
 
 def mark_answered_early(conn: sqlite3.Connection, delivery_id: str, message_id: str, holder: str,
-                        toast_json: str, now: float) -> str:
+                        toast_json: str, now: float, keep_forever: bool = False) -> str:
     """Record that the click was answered with `toast_json` before it finished.
 
     Returns "marked", "finished" (it finished meanwhile) or "other" (the delivery belongs to an
     earlier copy of this click). The click may not have claimed its delivery yet: the row is created.
     """
     conn.execute(
-        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (delivery_id) DO NOTHING",
-        (delivery_id, message_id, RUNNING, holder, now),
+        "INSERT INTO deliveries (delivery_id, message_id, status, holder, created_at, keep_forever) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING",
+        (delivery_id, message_id, RUNNING, holder, now, 1 if keep_forever else None),
     )
     owner, status = conn.execute(
         "SELECT holder, status FROM deliveries WHERE delivery_id = ?", (delivery_id,)

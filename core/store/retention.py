@@ -11,7 +11,7 @@ BATCH = 2000
 
 _STATEMENTS = {
     "deliveries": "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries "
-                  "WHERE created_at < :dedupe_before AND status != 'running' LIMIT :batch)",
+                  "WHERE created_at < :dedupe_before AND status != 'running' AND keep_forever IS NOT 1 LIMIT :batch)",
     "history": "DELETE FROM history WHERE rowid IN (SELECT h.rowid FROM history h JOIN cards c USING (message_id) "
                "WHERE h.created_at < :history_before AND h.version < c.version LIMIT :batch)",
     "pushes": "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes "
@@ -25,7 +25,8 @@ def prune_batch(conn: sqlite3.Connection, now: float, dedupe_seconds: float, his
                 ) -> dict[str, int]:
     """Delete at most one batch per table; returns rows deleted per table (all zero: nothing left to do).
 
-    Delivery records of running clicks are kept whatever their age; a card's current version is never
+    Delivery records of running clicks, and of callbacks whose time could not be checked against the
+    replay window (`keep_forever`), are kept whatever their age; a card's current version is never
     removed from its history. `history_seconds` None keeps history forever.
     """
     parameters = {

@@ -14,8 +14,9 @@ import sqlite_utils
 
 from ..errors import ConfigError
 
-SCHEMA_VERSION = 2
-"""1: first release. 2: card_leases.waiter / waiter_until (fair turns between worker processes)."""
+SCHEMA_VERSION = 3
+"""1: first release. 2: card_leases.waiter / waiter_until (fair turns between worker processes).
+3: deliveries.keep_forever (the dedupe record of a callback whose time was not checked is never pruned)."""
 
 
 def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
@@ -97,6 +98,7 @@ TABLES: dict[str, dict[str, type]] = {
     "deliveries": {
         "delivery_id": str, "message_id": str, "status": str, "answer": str, "toast": str,
         "plugin": str, "version": int, "holder": str, "detail": str, "created_at": float, "finished_at": float,
+        "keep_forever": int,
     },
     "plugin_state": {"plugin": str, "message_id": str, "key": str, "value": str},
     "pushes": {
@@ -129,6 +131,8 @@ def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
     if "waiter" not in leases:  # a version 1 database (a foreign table is refused below, all this undone)
         db["card_leases"].add_column("waiter", str)
         db["card_leases"].add_column("waiter_until", float)
+    if "keep_forever" not in db["deliveries"].columns_dict:  # a version 1 or 2 database
+        db["deliveries"].add_column("keep_forever", int)
     _check_columns(db.conn, path, TABLES)
     db["deliveries"].create_index(["status"], if_not_exists=True)
     db["deliveries"].create_index(["created_at"], if_not_exists=True)

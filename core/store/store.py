@@ -34,11 +34,12 @@ class Store:
     # -- the click path (async; each call is one committed write) --------------------------------
 
     async def claim_click(self, delivery_id: str, message_id: str, holder: str, *, lease_holder: str | None,
-                          lease_seconds: float) -> Claim:
-        """Record the delivery (or find an earlier one) and, given a `lease_holder`, try to lease the card."""
+                          lease_seconds: float, keep_forever: bool = False) -> Claim:
+        """Record the delivery (or find an earlier one) and, given a `lease_holder`, try to lease the card.
+        `keep_forever` keeps its record from ever being pruned (a callback with no replay window)."""
         now = time.time()
         return await self._writer.write(
-            clicks.claim_click, delivery_id, message_id, holder, now, lease_holder, now + lease_seconds
+            clicks.claim_click, delivery_id, message_id, holder, now, lease_holder, now + lease_seconds, keep_forever
         )
 
     async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float) -> StoredCard | None:
@@ -61,10 +62,11 @@ class Store:
         """Free the card's lease if `holder` still holds it."""
         await self._writer.write(clicks.release_lease, message_id, holder)
 
-    async def answered_early(self, delivery_id: str, message_id: str, holder: str, toast_json: str) -> str:
+    async def answered_early(self, delivery_id: str, message_id: str, holder: str, toast_json: str, *,
+                             keep_forever: bool = False) -> str:
         """Record that the click was answered before its plugin finished: "marked", "finished" or "other"."""
         return await self._writer.write(
-            clicks.mark_answered_early, delivery_id, message_id, holder, toast_json, time.time()
+            clicks.mark_answered_early, delivery_id, message_id, holder, toast_json, time.time(), keep_forever
         )
 
     async def recover_interrupted(self) -> list[str]:

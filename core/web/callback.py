@@ -27,7 +27,8 @@ async def lark_callback(request: Request):
         log.info("callback %s received and acknowledged; no plugin takes it", envelope.event_type)
         return json_answer({})
     action = parse_action(envelope)                                                # 4 parse
-    outcome = await runtime.handle_click(action, started)                          # 5–10 dedupe … store
+    outcome = await runtime.handle_click(action, started,                          # 5–10 dedupe … store
+                                         keep_forever=not envelope.time_checked)
     answer = render_answer(action.format, card=outcome.card, toast=outcome.toast)  # 11 answer
     if outcome.late is None:
         return json_answer(answer)

@@ -70,6 +70,21 @@ def test_a_version_1_database_gains_the_waiting_line(tmp_path):
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+def test_a_version_2_database_keeps_its_deliveries_and_gains_keep_forever(tmp_path):
+    conn = sqlite3.connect(tmp_path / "v2.db")
+    conn.execute("CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, message_id TEXT, status TEXT NOT NULL, "
+                 "answer TEXT, toast TEXT, plugin TEXT, version INTEGER, holder TEXT, detail TEXT, "
+                 "created_at FLOAT, finished_at FLOAT)")
+    conn.execute("INSERT INTO deliveries (delivery_id, message_id, status, created_at) VALUES ('v2:e', 'om_1', 'done', 1)")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    db = open_database(tmp_path / "v2.db")
+    assert "keep_forever" in db["deliveries"].columns_dict
+    assert db.execute("SELECT delivery_id, keep_forever FROM deliveries").fetchall() == [("v2:e", None)]
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+
+
 def test_a_database_from_a_newer_cardbot_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "newer.db"
     conn = sqlite3.connect(path)
