@@ -119,8 +119,8 @@ class ClickPipeline:
                 claim = Claim(None, self._store.card(action.message_id), True)
             try:
                 return await self._serve(click, plugin, claim)
-            except StoreBusy:
-                self._in_background(self._finish_when_possible(click))
+            except StoreBusy as fault:
+                self._in_background(self._finish_when_possible(click, fault.state))
                 raise
 
     async def _claim(self, click: Click, *, lease: bool) -> Claim:
@@ -224,17 +224,18 @@ class ClickPipeline:
         """None to give the card's lease back with this click; else keep it until the time returned."""
         return None if self._turns.give_back(message_id) else time.time() + self._lease_seconds
 
-    async def _finish_when_possible(self, click: Click) -> None:
-        """The database stayed locked mid-click: record the click as failed (freeing its card) once it can."""
+    async def _finish_when_possible(self, click: Click, fault: str) -> None:
+        """The database could not take the click's write (`fault`: "busy", "full", …): record the click as
+        failed (freeing its card) once it can, or give up at the hard limit."""
         while True:
             await asyncio.sleep(BUSY_RETRY_SECONDS)
             try:
-                await self._finish(click, FAILED, toasts.busy(), detail="the database stayed locked")
+                await self._finish(click, FAILED, toasts.busy(), detail=f"the database could not take it ({fault})")
                 return
-            except StoreBusy:
+            except StoreBusy as still:
                 if self._time_left(click) <= 0:
-                    log.error("click %s stays recorded as running: the database is still locked",
-                              click.action.delivery_id)
+                    log.error("click %s stays recorded as running: the database still cannot take writes (%s)",
+                              click.action.delivery_id, still.state)
                     return
 
     def unfinished(self) -> set[asyncio.Task]:
