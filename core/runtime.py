@@ -47,6 +47,7 @@ class Runtime:
                                     toasts.processing(config.bot.processing_toast), self.bot)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
+        self._stopping: asyncio.Future | None = None
 
     @classmethod
     async def start(cls, config: Config, secrets: LarkSecrets | None = None) -> Runtime:
@@ -110,7 +111,16 @@ class Runtime:
             await asyncio.sleep(min(PRUNE_EVERY, dedupe_seconds))
 
     async def stop(self) -> None:
-        """Wait briefly for clicks finishing in the background, run shutdown hooks, close the database."""
+        """Wait briefly for clicks finishing in the background, run shutdown hooks, close the database.
+
+        Runs once: a later or concurrent call waits for the first (Sanic 25.12 re-runs a stop listener whose
+        first run the loop interrupted, and that first run goes on beside the second).
+        """
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._stopping)
+
+    async def _stop(self) -> None:
         if self._maintenance is not None:
             self._maintenance.cancel()
         grace = self.config.bot.shutdown_grace

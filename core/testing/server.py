@@ -82,6 +82,7 @@ class BotServer:
         self.env = server_environment(env or {}, extra_pythonpath)
         self.log_path = self.directory / "server.log"
         self.process: subprocess.Popen | None = None
+        self._log_start = 0
         self.session = requests.Session()
 
     @property
@@ -89,7 +90,8 @@ class BotServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> BotServer:
-        """Start the server and wait until `/healthz` answers 200; raise with the server's log otherwise.
+        """Start the server and wait until every worker is ready and `/healthz` answers 200; raise with the
+        server's log otherwise.
 
         A start that fails for any reason (the server exited, never became healthy, an interrupt) kills every
         process it started before raising.
@@ -101,6 +103,7 @@ class BotServer:
         if self.dev:
             args.append("--dev")
         with open(self.log_path, "ab") as log:
+            self._log_start = log.tell()
             self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.directory, start_new_session=True)
         try:
@@ -117,12 +120,20 @@ class BotServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"cardbot exited with {self.process.returncode}:\n{self.log()}")
             try:
-                if self.session.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                if self._all_workers_ready() and self.session.get(self.base_url + "/healthz",
+                                                                  timeout=1).status_code == 200:
                     return
             except requests.RequestException:  # not listening yet, or too busy starting to answer in time
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"cardbot did not become healthy within {timeout} s:\n{self.log()}")
+
+    def _all_workers_ready(self) -> bool:
+        """Every worker has logged Sanic's "Worker ready" since this start (one that is still starting when
+        the server is stopped can miss the stop signal and hold the stop up)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(self._log_start)
+            return log.read().count(b"Worker ready [") >= self.workers
 
     def post(self, path: str, body: bytes, headers: dict[str, str] | None = None, timeout: float = 10.0
              ) -> requests.Response:

@@ -9,7 +9,8 @@ behind a port that accepts connections and answers nothing. The watchdog runs in
     ...                           # after it returns:
     exit_status = 1 if watchdog.gave_up else 0
 
-Deaths before every worker first came up are left to Sanic's start-up checks.
+Deaths before every worker first came up are left to Sanic's start-up checks; a stop signal in that
+time stops the server at once.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class WorkerWatchdog:
         app.register_listener(self._start, "main_process_ready")
 
     def _start(self, app: Sanic) -> None:
+        _stop_waiting_for_acks_on_shutdown(app.manager)
         threading.Thread(target=self._watch, args=(app.manager,), name="cardbot-watchdog", daemon=True).start()
 
     def _watch(self, manager: Any) -> None:
@@ -95,6 +97,13 @@ class WorkerWatchdog:
                   "status 1 for its supervisor to restart it", process.name, pid, how, self.budget.limit + 1,
                   self.budget.window)
         manager.monitor_publisher.send("__TERMINATE__")
+
+
+def _stop_waiting_for_acks_on_shutdown(manager: Any) -> None:
+    """Sanic waits up to 30 s for every worker to report ready, and a stop signal in that time marks them
+    terminated, so the wait never ends early: the server hung instead of stopping. End the wait on a stop."""
+    all_acked = manager._all_workers_ack
+    manager._all_workers_ack = lambda: manager._shutting_down or all_acked()
 
 
 def _state(manager: Any, process: WorkerProcess) -> str | None:
