@@ -12,7 +12,9 @@ A plugin is a module (or object) with functions named after these hooks and mark
     async def cardbot_action(action, card, config):
         return Patch.button(action.button_id).remove().toast("success", "Done")
 
-An implementation may accept any subset of a hook's arguments, in any order. Hooks marked
+An implementation may accept any subset of a hook's arguments, in any order. cardbot calls each
+implementation itself (only the owning plugin's, for `cardbot_action`), so pluggy's ordering and
+wrapping options (`tryfirst`, `trylast`, `wrapper`, `hookwrapper`) are refused at start-up. Hooks marked
 "may be async" accept `async def` implementations; plain ones run on a worker thread, so blocking
 calls (requests, sqlite) never stall the server. docs/hooks/ has a page per hook.
 """
@@ -86,7 +88,7 @@ def cardbot_shutdown(config: Mapping[str, Any], bot: Bot) -> None:
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State, bot: Bot) -> Patch | None:
     """Do the team's business for a click on a claimed button_type; return how the card changes. May be async.
 

@@ -216,3 +216,15 @@ def test_a_plugin_that_exits_in_its_startup_hook_stops_start_up_with_one_error_l
     config = f'[plugins.quitter]\nenabled = true\nmodule = "cardbot_testplugins.exit_at_startup:{flavour}"\n'
     result = cli(tmp_path, config, "serve", "--port", str(free_port()))
     assert_one_error_line(result, "plugin 'quitter': cardbot_startup raised", raised)
+
+
+@pytest.mark.parametrize("attribute, option, hook", [
+    ("Wrapper", "wrapper", "cardbot_action"), ("OldWrapper", "hookwrapper", "cardbot_action"),
+    ("First", "tryfirst", "cardbot_action"), ("Last", "trylast", "cardbot_claims"),
+])
+def test_pluggy_options_cardbot_does_not_honour_stop_start_up(tmp_path, attribute, option, hook):
+    config = f'[plugins.opts]\nenabled = true\nmodule = "cardbot_testplugins.hook_options:{attribute}"\n'
+    expected = f"plugin 'opts': {hook} is marked @hookimpl({option}=True), which cardbot does not support"
+    listed = cli(tmp_path, config, "plugins", "list")
+    assert listed.returncode == 1 and expected in listed.stdout  # was: "on", and every click then failed
+    assert expected in serve_fails(tmp_path, config)

@@ -105,17 +105,34 @@ def _new_manager() -> pluggy.PluginManager:
 
 
 def _check_pending(manager: pluggy.PluginManager) -> None:
-    """Refuse hook implementations with no matching hook (a misspelt name), as pluggy's check_pending does."""
-    known = [name for name in dir(hookspecs) if name.startswith(f"{hookspecs.PROJECT_NAME}_")]
-    for name, caller in vars(manager.hook).items():
-        if name.startswith("_") or caller.has_spec():
-            continue
+    """pluggy's check_pending (an implementation that matches no hook, e.g. a misspelt name), with a hint."""
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        name = manager.get_name(error.plugin)
+        unknown = [caller.name for caller in manager.get_hookcallers(error.plugin) or () if not caller.has_spec()]
+        hook = unknown[0] if unknown else "a hook"
+        known = [hook_name for hook_name in dir(hookspecs) if hook_name.startswith(f"{hookspecs.PROJECT_NAME}_")]
+        guess = difflib.get_close_matches(hook, known, n=1)
+        hint = f" (did you mean {guess[0]}?)" if guess else ""
+        raise ConfigError(f"plugin {name!r}: {hook} is not a cardbot hook{hint}; known hooks: {', '.join(known)}"
+                          ) from None
+
+
+UNSUPPORTED_OPTIONS = ("wrapper", "hookwrapper", "tryfirst", "trylast")
+"""pluggy `@hookimpl` options cardbot does not honour: it calls one plugin's implementation directly."""
+
+
+def _check_options(manager: pluggy.PluginManager, name: str) -> None:
+    """Refuse an implementation marked with an option cardbot would silently ignore or break on."""
+    for caller in manager.get_hookcallers(manager.get_plugin(name)) or ():
         for impl in caller.get_hookimpls():
-            if not impl.optionalhook:
-                guess = difflib.get_close_matches(name, known, n=1)
-                hint = f" (did you mean {guess[0]}?)" if guess else ""
-                raise ConfigError(f"plugin {impl.plugin_name!r}: {name} is not a cardbot hook{hint}; "
-                                  f"known hooks: {', '.join(known)}")
+            used = [option for option in UNSUPPORTED_OPTIONS if impl.plugin_name == name and getattr(impl, option)]
+            if used:
+                raise ConfigError(
+                    f"plugin {name!r}: {caller.name} is marked @hookimpl({used[0]}=True), which cardbot does not "
+                    f"support: each hook is called on one plugin only, directly, so there is nothing to wrap or "
+                    f"order; remove {', '.join(f'{option}=True' for option in used)}")
 
 
 def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginSource) -> LoadedPlugin:
@@ -126,6 +143,7 @@ def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginS
         raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
     except ValueError as error:  # the same object registered under two names
         raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
+    _check_options(manager, table.name)
     plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), _hooks_of(manager, table.name))
     _check_config(plugin)
     return replace(plugin, claims=_claims(plugin))
