@@ -9,6 +9,7 @@ Every mistake becomes a `ConfigError` that names the file, the table and the key
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -99,6 +100,8 @@ class PluginTable:
     module: str | None = None
     config: FrozenDict = field(default_factory=FrozenDict)
     """The table without `enabled` and `module`, read-only; what the plugin's hooks receive as `config`."""
+    problem: str | None = None
+    """A key that looks like a misspelt `enabled` or `module`; start-up refuses it, `plugins list` shows it."""
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,20 @@ def _parse_plugins(table: Mapping[str, Any], path: Path) -> dict[str, PluginTabl
         if module is not None and (not isinstance(module, str) or not module.strip()):
             raise ConfigError(f"{where} module must be a dotted module path such as \"my_team.cardbot_plugin\"")
         own = {key: value for key, value in plugin.items() if key not in FRAMEWORK_PLUGIN_KEYS}
-        plugins[name] = PluginTable(name, enabled, module, freeze(own))
+        plugins[name] = PluginTable(name, enabled, module, freeze(own), _misspelt_key(plugin, where))
     return plugins
+
+
+def _misspelt_key(plugin: Mapping[str, Any], where: str) -> str | None:
+    """A problem when a key is a close match of a framework key the table lacks (`enabeld = true` would
+    leave the plugin silently off); the plugin's own settings may use any other name."""
+    missing = [key for key in FRAMEWORK_PLUGIN_KEYS if key not in plugin]
+    for key in plugin:
+        if key not in FRAMEWORK_PLUGIN_KEYS:
+            guess = difflib.get_close_matches(key.lower(), missing, n=1, cutoff=0.83)  # not `mode`, `model`
+            if guess:
+                return f"{where} has {key!r}: did you mean {guess[0]!r}? (cardbot reads only {guess[0]!r})"
+    return None
 
 
 def _parse_owners(table: Mapping[str, Any], path: Path) -> dict[str, str]:

@@ -79,6 +79,9 @@ class PluginHost:
 
 def load_plugins(config: Config) -> PluginHost:
     """Import every enabled plugin, validate hooks and configs, collect claims; ConfigError on any problem."""
+    problem = next((table.problem for table in config.plugins.values() if table.problem), None)
+    if problem:  # a misspelt `enabled` leaves its plugin off: refuse it even though the table reads as off
+        raise ConfigError(problem)
     manager = _new_manager()
     sources = discover(config)
     loaded = {}

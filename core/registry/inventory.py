@@ -20,7 +20,8 @@ class PluginRow:
 
     name: str
     state: str
-    """"on", "off", "error" (enabled but cannot load, or found nowhere) or "missing" (off, and found nowhere)."""
+    """"on", "off", "error" (enabled but cannot load, or found nowhere; or its table has a misspelt `enabled`
+    or `module`) or "missing" (off, and found nowhere)."""
     source: str
     version: str | None = None
     claims: tuple[str, ...] = ()
@@ -45,7 +46,9 @@ def take_inventory(config: Config) -> Inventory:
         table = config.plugins.get(name)
         offered = sources.get(name, [])
         source = ", ".join(s.describe() for s in offered) or "not found"
-        if not offered:
+        if table is not None and table.problem:
+            rows[name] = PluginRow(name, "error", source, problem=table.problem)
+        elif not offered:
             enabled = table is not None and table.enabled
             rows[name] = PluginRow(name, "error" if enabled else "missing", source,
                                    problem="no bundled, installed or module plugin has this name")
