@@ -228,3 +228,9 @@ def test_pluggy_options_cardbot_does_not_honour_stop_start_up(tmp_path, attribut
     listed = cli(tmp_path, config, "plugins", "list")
     assert listed.returncode == 1 and expected in listed.stdout  # was: "on", and every click then failed
     assert expected in serve_fails(tmp_path, config)
+
+
+def test_a_worker_that_cannot_start_stops_a_multi_worker_server_with_one_error_line(tmp_path):
+    config = '[plugins.quitter]\nenabled = true\nmodule = "cardbot_testplugins.exit_at_startup:SYNC"\n'
+    result = cli(tmp_path, config, "serve", "--port", str(free_port()), "--workers", "2")
+    assert_one_error_line(result, "plugin 'quitter': cardbot_startup raised SystemExit: 5")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import functools
+import shutil
+import tempfile
+from pathlib import Path
 
 from ..config import load_config
 from ..logs import configure_logging
@@ -24,12 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped. Start-up problems are reported before any worker starts.
 
-    Returns 1 when several workers kept dying and the watchdog stopped the server (docs/admin.md).
+    Returns 2 when a worker could not start (the reason printed once), 1 when several workers kept dying and the watchdog stopped the server (docs/admin.md).
     """
     from sanic import Sanic  # imported here so the other subcommands start quickly
     from sanic.worker.loader import AppLoader
 
-    from ..web.app import ServeOptions, create_app
+    from ..web.app import STARTUP_FAILED, ServeOptions, create_app
     from ..web.watchdog import WorkerWatchdog
 
     config = load_config(args.config)
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
     load_plugins(config)  # fail fast, once, with a clear message
     open_database(config.bot.database).conn.close()  # WAL and tables, once, before workers share the file
     workers = args.workers or config.bot.workers
-    loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev)))
+    report = Path(tempfile.mkdtemp(prefix="cardbot-start-")) / "error" if workers > 1 else None
+    loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev,
+                                                                          startup_report=report)))
     app = loader.load()
     app.prepare(
         host=args.host or config.bot.host,
@@ -50,9 +55,14 @@ def run(args: argparse.Namespace) -> int:
     if workers == 1:
         Sanic.serve_single(primary=app)  # the worker is this process: if it dies, the command ends with it
         return 0
-    watchdog = WorkerWatchdog()  # replaces a worker that dies; stops the server when they keep dying
+    watchdog = WorkerWatchdog(startup_report=report)  # replaces a worker that dies; stops when they keep dying
     watchdog.attach(app)
-    Sanic.serve(primary=app, app_loader=loader)
+    try:
+        Sanic.serve(primary=app, app_loader=loader)
+    finally:
+        shutil.rmtree(report.parent, ignore_errors=True)
+    if watchdog.startup_failed:
+        return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
 
 

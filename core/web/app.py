@@ -35,6 +35,26 @@ class ServeOptions:
 
     config_path: Path
     dev: bool = False
+    startup_report: Path | None = None
+    """With several workers: where a worker that cannot start writes its reason (the main process prints
+    it once and exits 2); None: the worker prints it itself."""
+
+
+STARTUP_FAILED = 2
+"""The exit status of a worker (and of `serve`) that could not start."""
+
+
+def report_startup_failure(reason: str, report: Path | None) -> None:
+    """Say why start-up failed: one `error:` line on stderr, or (several workers) the first reason into
+    `report` for the main process to print once."""
+    if report is None:
+        print(f"error: {reason}", file=sys.stderr, flush=True)
+        return
+    try:
+        with open(report, "x", encoding="utf-8") as out:  # the first worker to fail tells the reason
+            out.write(reason)
+    except FileExistsError:
+        pass
 
 
 def create_app(options: ServeOptions) -> Sanic:
@@ -63,8 +83,8 @@ def create_app(options: ServeOptions) -> Sanic:
         except Exception as error:  # noqa: BLE001 - start-up fails with one clear line, no traceback
             log.debug("start-up failed", exc_info=True)
             reason = str(error) if isinstance(error, ConfigError) else f"cannot start: {describe(error)}"
-            print(f"error: {reason}", file=sys.stderr, flush=True)
-            os._exit(2)
+            report_startup_failure(reason, options.startup_report)
+            os._exit(STARTUP_FAILED)
         tune_garbage_collector()
 
     @app.after_server_stop

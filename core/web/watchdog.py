@@ -7,10 +7,11 @@ behind a port that accepts connections and answers nothing. The watchdog runs in
     watchdog = WorkerWatchdog()
     watchdog.attach(app)          # before Sanic.serve(...)
     ...                           # after it returns:
-    exit_status = 1 if watchdog.gave_up else 0
+    exit_status = 2 if watchdog.startup_failed else 1 if watchdog.gave_up else 0
 
-Deaths before every worker first came up are left to Sanic's start-up checks; a stop signal in that
-time stops the server at once.
+A death before every worker first came up is a start-up failure: the server stops at once and `serve`
+exits 2, printing the worker's reason once (Sanic alone would wait 30 s, then kill its own process
+group). A stop signal in that time stops the server at once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import collections
 import logging
 import signal
 import threading
+import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from sanic import Sanic
@@ -51,12 +54,15 @@ class WorkerWatchdog:
     """Watches Sanic's server workers from the main process and replaces each one that dies."""
 
     def __init__(self, budget: DeathBudget | None = None, poll: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, startup_report: Path | None = None) -> None:
         self.budget = budget or DeathBudget()
         self.poll = poll
         self.clock = clock
+        self.startup_report = startup_report
         self.gave_up = False
         """True once workers died too often and the watchdog stopped the server."""
+        self.startup_failed = False
+        """True once a worker died before every worker first came up: the server stopped (exit 2)."""
 
     def attach(self, app: Sanic) -> None:
         """Start watching when the main process is ready (multi-process `Sanic.serve` only)."""
@@ -75,6 +81,10 @@ class WorkerWatchdog:
                 return
             servers = [p for p in manager.transient_processes if p.name.startswith(SERVER_PREFIX)]
             if not serving:
+                failed = next((p for p in servers if p.pid is not None and not p.is_alive()), None)
+                if failed is not None:
+                    self._could_not_start(manager, failed)
+                    return
                 serving = bool(servers) and all(_state(manager, p) == ProcessState.ACKED.name for p in servers)
                 continue
             for process in servers:
@@ -85,6 +95,15 @@ class WorkerWatchdog:
                 if not process.is_alive():
                     handled.add(pid)
                     self._died(manager, process, pid)
+
+    def _could_not_start(self, manager: Any, process: WorkerProcess) -> None:
+        """A worker died while starting: the others would fail alike, so stop, saying why once."""
+        self.startup_failed = True
+        reason = _startup_reason(self.startup_report) or (
+            f"worker {process.name} ended while starting ({_describe_exit(process.exitcode)})")
+        print(f"error: {reason}", file=sys.stderr, flush=True)
+        manager.monitor_publisher.send(None)  # ends Sanic's monitor loop, as its own stop signal does
+        manager.shutdown()
 
     def _died(self, manager: Any, process: WorkerProcess, pid: int) -> None:
         how = _describe_exit(process.exitcode)
@@ -104,6 +123,13 @@ def _stop_waiting_for_acks_on_shutdown(manager: Any) -> None:
     terminated, so the wait never ends early: the server hung instead of stopping. End the wait on a stop."""
     all_acked = manager._all_workers_ack
     manager._all_workers_ack = lambda: manager._shutting_down or all_acked()
+
+
+def _startup_reason(report: Path | None) -> str | None:
+    try:
+        return report.read_text(encoding="utf-8").strip() or None if report else None
+    except OSError:
+        return None
 
 
 def _state(manager: Any, process: WorkerProcess) -> str | None:
