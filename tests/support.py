@@ -3,13 +3,17 @@ and reading the database behind a server. (Fixtures are in conftest.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import sqlite3
+import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+import pytest
 
 from cardbot.testing import BotServer
 
@@ -140,3 +144,33 @@ def plugin_state(server: BotServer, plugin: str, message_id: str) -> dict[str, A
     finally:
         conn.close()
     return {key: json.loads(value) for key, value in rows}
+
+
+@contextlib.contextmanager
+def small_file_system(mount_point: Path, size: str, why: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted at `mount_point` (made here), unmounted afterwards; skips the test with
+    `why` where mounting is impossible (it needs root)."""
+    mount_point.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+                      capture_output=True).returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {why}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+# Plugins that misbehave on purpose (tests/testplugins/cardbot_testplugins/escapes.py, loop_blocker.py)
+MISBEHAVING_PLUGINS = """
+[plugins.escapes_sync]
+enabled = true
+module = "cardbot_testplugins.escapes:SYNC"
+
+[plugins.escapes_async]
+enabled = true
+module = "cardbot_testplugins.escapes:ASYNC"
+
+[plugins.loop_blocker]
+enabled = true
+module = "cardbot_testplugins.loop_blocker"
+"""

@@ -9,12 +9,11 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from support import SEED_BUTTON, new_message_id, put_card, seed_card
+from support import SEED_BUTTON, new_message_id, put_card, seed_card, small_file_system
 
 CONFIG = '[bot]\ndatabase = "{database}"\nbusy_timeout = 0.3\n[plugins.publish]\nenabled = true\n'
 
@@ -88,15 +87,8 @@ def test_a_damaged_database_is_malformed_not_busy(server_factory, kit):
 @pytest.fixture
 def small_disk(tmp_path):
     """A 2 MB file system of its own (a tmpfs), unmounted afterwards."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root): no small disk to fill")
-    try:
+    with small_file_system(tmp_path / "disk", "2m", "no small disk to fill") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def fill(directory: Path) -> Path:

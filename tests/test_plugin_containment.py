@@ -10,24 +10,13 @@ import pytest
 import requests
 
 from cardbot.testing import BotServer
-from support import button_card, new_message_id, plugin_state, put_card, show_card, start_server
+from support import (MISBEHAVING_PLUGINS, button_card, new_message_id, plugin_state, put_card, show_card,
+                     start_server)
 
 CONFIG = """
 [bot]
 database = "cardbot.db"
 deadline = 1.0
-
-[plugins.escapes_sync]
-enabled = true
-module = "cardbot_testplugins.escapes:SYNC"
-
-[plugins.escapes_async]
-enabled = true
-module = "cardbot_testplugins.escapes:ASYNC"
-
-[plugins.loop_blocker]
-enabled = true
-module = "cardbot_testplugins.loop_blocker"
 
 [plugins.echo_async]
 enabled = true
@@ -36,7 +25,7 @@ module = "cardbot_testplugins.echo_async"
 [plugins.counter]
 enabled = true
 module = "cardbot_testplugins.counter"
-"""
+""" + MISBEHAVING_PLUGINS
 
 
 @pytest.fixture(scope="module")

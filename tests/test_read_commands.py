@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card, small_file_system
 from cardbot.testing.server import server_environment
 
 CONFIG = '[bot]\ndatabase = "data/cards.db"\n[plugins.publish]\nenabled = true\n'
@@ -88,15 +88,8 @@ def test_show_works_while_another_connection_holds_the_write_lock(stored, tmp_pa
 @pytest.fixture
 def read_only_folder(tmp_path):
     """A folder on a file system mounted read-only: not even root can write there."""
-    mount_point = tmp_path / "ro"
-    mount_point.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root): no way to make a file read-only for root")
-    try:
+    with small_file_system(tmp_path / "ro", "4m", "no way to make a file read-only for root") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def test_show_works_on_a_read_only_file(stored, read_only_folder):

@@ -16,7 +16,8 @@ import pytest
 import requests
 
 from cardbot.testing import encrypt
-from support import ENCRYPT_KEY, button_card, new_message_id, plugin_state, put_card, show_card, start_server
+from support import (ENCRYPT_KEY, MISBEHAVING_PLUGINS, button_card, new_message_id, plugin_state, put_card,
+                     show_card, start_server)
 from test_vote import poll_card, texts
 
 CONFIG = """
@@ -30,19 +31,7 @@ enabled = true
 [plugins.counter]
 enabled = true
 module = "cardbot_testplugins.counter"
-
-[plugins.escapes_sync]
-enabled = true
-module = "cardbot_testplugins.escapes:SYNC"
-
-[plugins.escapes_async]
-enabled = true
-module = "cardbot_testplugins.escapes:ASYNC"
-
-[plugins.loop_blocker]
-enabled = true
-module = "cardbot_testplugins.loop_blocker"
-"""
+""" + MISBEHAVING_PLUGINS
 
 
 @pytest.fixture

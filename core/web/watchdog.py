@@ -17,10 +17,12 @@ group). A stop signal in that time stops the server at once.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
+import os
 import signal
-import threading
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -102,6 +104,10 @@ class WorkerWatchdog:
         reason = _startup_reason(self.startup_report) or (
             f"worker {process.name} ended while starting ({_describe_exit(process.exitcode)})")
         print(f"error: {reason}", file=sys.stderr, flush=True)
+        for other in manager.transient_processes:  # still starting, serving nothing: SIGINT would print a
+            if other.pid is not None and other.is_alive():  # KeyboardInterrupt traceback from mid-start
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(other.pid, signal.SIGKILL)
         manager.monitor_publisher.send(None)  # ends Sanic's monitor loop, as its own stop signal does
         manager.shutdown()
 
