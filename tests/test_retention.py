@@ -17,14 +17,20 @@ from support import button_card, new_message_id, put_card, show_card
 
 
 COUNTER = '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n'
-SHORT_RETENTION = ("timestamp_tolerance = 2\ndedupe_retention_hours = 0.0012\n"  # 4.32 s: outlives the 4 s window
-                   "history_retention_days = 0.00005\n")  # 4.32 s
+SHORT_RETENTION = ("timestamp_tolerance = 1\ndedupe_retention_hours = 0.0006\n"  # 2.16 s: outlives the 2 s window
+                   "history_retention_days = 0.000025\n")  # 2.16 s
+
+
+def now_ms() -> str:
+    """A timestamp header in milliseconds, so a 1 s window never refuses a request built a moment ago."""
+    return str(time.time_ns() // 1_000_000)
 
 
 def click_twice(server, kit, message_id):
     put_card(server, message_id, button_card("count"))
     for _ in range(2):
-        body, headers = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"})
+        body, headers = kit.card_action_trigger(message_id=message_id, value={"button_type": "count", "button_id": "b1"},
+                                                timestamp=now_ms())
         assert server.post("/lark/callback", body, headers).status_code == 200
 
 
@@ -51,7 +57,7 @@ def test_prune_command_forgets_old_deliveries_and_history_but_keeps_the_current_
     assert [entry["version"] for entry in before["history"]] == [1, 2, 3] and len(before["clicks"]) == 2
     server.stop()
     server.config_path.write_text('[bot]\ndatabase = "cardbot.db"\n' + SHORT_RETENTION + COUNTER)
-    time.sleep(4.5)
+    time.sleep(2.5)
 
     result = server.cli("prune")
 
@@ -124,12 +130,12 @@ def test_a_click_whose_time_cannot_be_checked_is_remembered_for_good(server_fact
     opaque, normal = new_message_id(), new_message_id()
     value = {"button_type": "count", "button_id": "b1"}
     requests_sent = {}
-    for message_id, timestamp in ((opaque, "not-a-time"), (normal, None)):
+    for message_id, timestamp in ((opaque, "not-a-time"), (normal, now_ms())):
         put_card(server, message_id, button_card("count"))
         requests_sent[message_id] = kit.legacy_card_action(message_id=message_id, value=value, timestamp=timestamp)
         response = server.post("/lark/callback", *requests_sent[message_id])
         assert (response.status_code, response.json()["toast"]["content"]) == (200, "count 1")
-    time.sleep(4.5)  # past dedupe_retention_hours (4.32 s) and the 2 s timestamp window
+    time.sleep(2.5)  # past dedupe_retention_hours (2.16 s) and the 1 s timestamp window
 
     assert server.cli("prune").returncode == 0
     assert len(show_card(server, opaque, history=True)["clicks"]) == 1   # kept
