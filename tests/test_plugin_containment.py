@@ -25,6 +25,10 @@ module = "cardbot_testplugins.echo_async"
 [plugins.counter]
 enabled = true
 module = "cardbot_testplugins.counter"
+
+[plugins.echo_shared]
+enabled = true
+module = "cardbot_testplugins.echo_shared"
 """ + MISBEHAVING_PLUGINS
 
 
@@ -135,3 +139,9 @@ def test_async_hooks_run_on_the_plugins_own_loop(server, kit):
     put_card(server, message_id, button_card("echo_async"))
     assert click(server, kit, message_id, "echo_async").json()["toast"]["content"] == \
         "async on plugin-echo_async-loop"
+
+
+def test_a_plugin_that_promises_never_to_block_runs_on_the_serving_loop(server, kit):
+    message_id = new_message_id()
+    put_card(server, message_id, button_card("echo_shared"))
+    assert click(server, kit, message_id, "echo_shared").json()["toast"]["content"] == "async on MainThread"

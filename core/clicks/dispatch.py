@@ -18,7 +18,7 @@ from ..errors import ActionFailed
 from ..failures import HookEscaped, describe, readable_message
 from ..patches import Patch
 from ..registry import LoadedPlugin
-from .plugin_loops import PluginLoops
+from .plugin_loops import PluginLoops, contained
 from .threads import DaemonThreadPool
 
 log = logging.getLogger("cardbot.dispatch")
@@ -65,7 +65,9 @@ class PluginRunner:
         limit = asyncio.timeout(timeout)  # cancels what is awaited below when the time is up
         try:
             async with limit:
-                if hook.is_async:
+                if hook.is_async and plugin.shares_serving_loop:  # it promised never to block: no thread hop
+                    result = await contained(hook(**kwargs))
+                elif hook.is_async:
                     result = await self._on_plugin_loop(plugin.name, hook(**kwargs), running)
                 else:
                     thread = asyncio.wrap_future(
@@ -73,7 +75,8 @@ class PluginRunner:
                     running.append(thread)
                     result = await asyncio.shield(thread)  # a thread cannot be stopped: never cancel it
                 if inspect.isawaitable(result):  # a plain function may hand back a coroutine
-                    result = await self._on_plugin_loop(plugin.name, result, running)
+                    result = await (contained(result) if plugin.shares_serving_loop
+                                    else self._on_plugin_loop(plugin.name, result, running))
         except TimeoutError:
             if limit.expired():
                 still = next((future for future in reversed(running) if not future.done()), None)

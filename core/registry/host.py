@@ -33,6 +33,9 @@ class LoadedPlugin:
     version: str | None
     hooks: Mapping[str, "HookCall"]
     claims: tuple[str, ...] = ()
+    shares_serving_loop: bool = False
+    """The plugin declares `CARDBOT_SHARES_SERVING_LOOP = True`: its async hooks never block, so they run on
+    the serving loop (no thread hop) instead of a loop of their own."""
 
     def hook(self, hook_name: str) -> HookCall | None:
         """This plugin's implementation of `hook_name`, or None when it has none."""
@@ -75,6 +78,10 @@ class PluginHost:
         """The plugin that owns `button_type`, or None when no enabled plugin claims it."""
         name = self.routes.get(button_type) if button_type else None
         return self.plugins[name] if name else None
+
+
+SHARES_SERVING_LOOP = "CARDBOT_SHARES_SERVING_LOOP"
+"""A plugin attribute: True promises that its async hooks never block (docs/plugins.md, "Sync or async")."""
 
 
 def load_plugins(config: Config) -> PluginHost:
@@ -147,7 +154,8 @@ def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginS
     except ValueError as error:  # the same object registered under two names
         raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
     _check_options(manager, table.name)
-    plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), _hooks_of(manager, table.name))
+    plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), _hooks_of(manager, table.name),
+                          shares_serving_loop=getattr(obj, SHARES_SERVING_LOOP, False) is True)
     _check_config(plugin)
     return replace(plugin, claims=_claims(plugin))
 

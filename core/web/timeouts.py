@@ -11,6 +11,7 @@ be answered 503 after 60 s. `TimedRequest` reads the body under its own deadline
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import RequestTimeout
@@ -27,6 +28,9 @@ class TimedRequest(Request):
 
     async def receive_body(self) -> None:
         """Read the whole body, or raise RequestTimeout (408) when the client stops short."""
+        if _fully_buffered(self.stream):  # the usual case: the body came with the headers, no timer needed
+            await super().receive_body()
+            return
         seconds = self.app.config.REQUEST_TIMEOUT
         try:
             async with asyncio.timeout(seconds):
@@ -37,6 +41,14 @@ class TimedRequest(Request):
             self.stream.keep_alive = False
             self.stream.request_body = None
             raise RequestTimeout(f"the request body did not arrive within {seconds:g} s") from None
+
+
+def _fully_buffered(stream: Any) -> bool:
+    """True when a fixed-length body is already all in Sanic's receive buffer (reading it cannot stall)."""
+    left = getattr(stream, "request_bytes_left", None)
+    buffer = getattr(stream, "recv_buffer", None)
+    return (getattr(stream, "request_body", None) is not None and getattr(stream, "request_body") != "chunked"
+            and isinstance(left, int) and buffer is not None and len(buffer) >= left)
 
 
 def set_timeouts(app: Sanic, settings: BotSettings) -> None:

@@ -19,6 +19,8 @@ from cardbot import Action, ActionFailed, ConfigError, Patch, State, hookimpl
 from .render import render_votes
 
 BUTTON_TYPE = "vote"
+CARDBOT_SHARES_SERVING_LOOP = True
+"""Its async hook never blocks (it only reads state and builds a patch), so it runs on the serving loop."""
 SETTINGS = {"show_voters": bool, "max_voters_shown": int}
 
 

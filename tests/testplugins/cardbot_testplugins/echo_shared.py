@@ -1,0 +1,18 @@
+"""An async plugin that promises never to block, so it runs on the serving loop (no thread hop)."""
+
+import threading
+
+from cardbot import Patch, hookimpl
+
+CARDBOT_SHARES_SERVING_LOOP = True
+
+
+@hookimpl
+def cardbot_claims():
+    return ["echo_shared"]
+
+
+@hookimpl
+async def cardbot_action(action):
+    thread = threading.current_thread().name
+    return Patch.button(action.button_id).merge({"disabled": True}).toast("success", f"async on {thread}")
