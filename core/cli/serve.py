@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         Sanic.serve(primary=app, app_loader=loader)
     finally:
-        shutil.rmtree(report.parent, ignore_errors=True)
+        if report is not None:
+            shutil.rmtree(report.parent, ignore_errors=True)
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
