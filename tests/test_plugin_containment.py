@@ -145,3 +145,15 @@ def test_a_plugin_that_promises_never_to_block_runs_on_the_serving_loop(server, 
     message_id = new_message_id()
     put_card(server, message_id, button_card("echo_shared"))
     assert click(server, kit, message_id, "echo_shared").json()["toast"]["content"] == "async on MainThread"
+
+
+def test_a_plugin_that_breaks_its_promise_and_blocks_the_serving_loop_is_named(server, kit):
+    message_id = new_message_id()
+    put_card(server, message_id, button_card("echo_shared", break_promise=1.5))
+    assert click(server, kit, message_id, "echo_shared", break_promise=1.5).status_code == 200
+    deadline = time.monotonic() + 10
+    while "the serving loop runs again after" not in server.log():
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.05)
+    assert "the serving loop has been blocked for" in server.log()
+    assert "while plugin(s) 'echo_shared' ran on it" in server.log()

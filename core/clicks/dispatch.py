@@ -53,6 +53,10 @@ class PluginRunner:
         self._threads = threads_per_plugin
         self._executors: dict[str, DaemonThreadPool] = {}
         self._loops = PluginLoops()
+        try:
+            self._loops.watch_serving(asyncio.get_running_loop())
+        except RuntimeError:  # made outside an event loop: nothing serves yet
+            pass
 
     async def call(self, plugin: LoadedPlugin, hook_name: str, timeout: float | None, **kwargs: Any) -> Any:
         """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises what it raises (a
@@ -66,7 +70,7 @@ class PluginRunner:
         try:
             async with limit:
                 if hook.is_async and plugin.shares_serving_loop:  # it promised never to block: no thread hop
-                    result = await contained(hook(**kwargs))
+                    result = await self._on_serving_loop(plugin.name, hook(**kwargs))
                 elif hook.is_async:
                     result = await self._on_plugin_loop(plugin.name, hook(**kwargs), running)
                 else:
@@ -75,7 +79,7 @@ class PluginRunner:
                     running.append(thread)
                     result = await asyncio.shield(thread)  # a thread cannot be stopped: never cancel it
                 if inspect.isawaitable(result):  # a plain function may hand back a coroutine
-                    result = await (contained(result) if plugin.shares_serving_loop
+                    result = await (self._on_serving_loop(plugin.name, result) if plugin.shares_serving_loop
                                     else self._on_plugin_loop(plugin.name, result, running))
         except TimeoutError:
             if limit.expired():
@@ -83,6 +87,14 @@ class PluginRunner:
                 raise HardLimitReached(still) from None
             raise
         return result
+
+    async def _on_serving_loop(self, plugin: str, awaitable: Any) -> Any:
+        """Await a hook of a plugin that shares the serving loop, counted so the watchdog can name it."""
+        self._loops.on_serving_loop[plugin] += 1
+        try:
+            return await contained(awaitable)
+        finally:
+            self._loops.on_serving_loop[plugin] -= 1
 
     async def _on_plugin_loop(self, plugin: str, awaitable: Any, running: list[asyncio.Future]) -> Any:
         """Await `awaitable` on the plugin's own loop; when we stop waiting, the hook is cancelled there."""

@@ -13,6 +13,7 @@ works in `cardbot_action` too. A watchdog names a plugin whose loop stays blocke
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import logging
 import threading
@@ -38,14 +39,32 @@ async def contained(awaitable: Awaitable[Any]) -> Any:
         raise HookEscaped(error) from None
 
 
+class Heartbeat:
+    """Records, every TICK_SECONDS, that an event loop still turns; the watchdog reads it from its thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.last_turn = time.monotonic()
+        self.blocked_since: float | None = None
+        """When the watchdog found the loop blocked (None: turning)."""
+        loop.call_soon_threadsafe(self._tick)
+
+    def stalled_for(self, now: float) -> float:
+        """Seconds since the loop last turned, beyond its regular tick."""
+        return max(0.0, now - self.last_turn - TICK_SECONDS)
+
+    def _tick(self) -> None:
+        self.last_turn = time.monotonic()
+        self.loop.call_later(TICK_SECONDS, self._tick)
+
+
 class PluginLoop:
     """One plugin's event loop, turning on a daemon thread named `plugin-NAME-loop`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.loop = asyncio.new_event_loop()
-        self.last_turn = time.monotonic()
-        self.blocked_since: float | None = None
+        self.heartbeat = Heartbeat(self.loop)
         self._tasks: dict[concurrent.futures.Future, asyncio.Future] = {}
         self._thread = threading.Thread(target=self._run, name=f"plugin-{name}-loop", daemon=True)
         self._thread.start()
@@ -71,10 +90,6 @@ class PluginLoop:
 
         self.loop.call_soon_threadsafe(cancel_task)
 
-    def stalled_for(self, now: float) -> float:
-        """Seconds since the loop last turned, beyond its regular tick."""
-        return max(0.0, now - self.last_turn - TICK_SECONDS)
-
     def close(self) -> None:
         """Stop the loop once it turns (a hook blocking it keeps the daemon thread until it returns)."""
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -91,23 +106,22 @@ class PluginLoop:
         except concurrent.futures.InvalidStateError:  # cancelled from the serving side meanwhile
             pass
 
-    def _tick(self) -> None:
-        self.last_turn = time.monotonic()
-        self.loop.call_later(TICK_SECONDS, self._tick)
-
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.call_soon(self._tick)
         self.loop.run_forever()
 
 
 class PluginLoops:
-    """The event loops of one process's plugins, created on first use, and the watchdog that watches them."""
+    """The event loops of one process's plugins, created on first use, and the watchdog that watches them
+    and the serving loop (which runs the async hooks of plugins that share it)."""
 
     def __init__(self) -> None:
         self._loops: dict[str, PluginLoop] = {}
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._serving: Heartbeat | None = None
+        self.on_serving_loop: collections.Counter[str] = collections.Counter()
+        """Hooks running on the serving loop now, by plugin (those with CARDBOT_SHARES_SERVING_LOOP)."""
         self._watchdog = threading.Thread(target=self._watch, name="cardbot-plugin-watchdog", daemon=True)
         self._watchdog.start()
 
@@ -120,6 +134,10 @@ class PluginLoops:
                 self._loops[plugin] = loop
         return loop
 
+    def watch_serving(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Watch the serving loop too: blocked, it answers nothing, so the log must say so and by whom."""
+        self._serving = Heartbeat(loop)
+
     def close(self) -> None:
         """Stop every loop and the watchdog."""
         self._closed.set()
@@ -130,13 +148,25 @@ class PluginLoops:
         while not self._closed.wait(TICK_SECONDS):
             now = time.monotonic()
             for loop in list(self._loops.values()):
-                stalled = loop.stalled_for(now)
-                if stalled >= STALL_SECONDS and loop.blocked_since is None:
-                    loop.blocked_since = now - stalled
-                    log.warning("plugin %r has blocked its event loop for %.1f s: an async hook is running "
-                                "blocking code (make it a plain def, or await asyncio.to_thread(...)); its other "
-                                "async hooks wait meanwhile, the rest of the bot does not", loop.name, stalled)
-                elif stalled < STALL_SECONDS and loop.blocked_since is not None:
-                    log.warning("plugin %r's event loop runs again after %.1f s blocked", loop.name,
-                                loop.last_turn - loop.blocked_since)
-                    loop.blocked_since = None
+                _report(loop.heartbeat, now,
+                        f"plugin {loop.name!r} has blocked its event loop for %.1f s: an async hook is running "
+                        "blocking code (make it a plain def, or await asyncio.to_thread(...)); its other async "
+                        "hooks wait meanwhile, the rest of the bot does not",
+                        f"plugin {loop.name!r}'s event loop runs again after %.1f s blocked")
+            if self._serving is not None:
+                running = sorted(name for name, count in self.on_serving_loop.items() if count)
+                who = (f"while plugin(s) {', '.join(map(repr, running))} ran on it (CARDBOT_SHARES_SERVING_LOOP "
+                       "promises their async hooks never block)" if running else "(no plugin hook ran on it)")
+                _report(self._serving, now, f"the serving loop has been blocked for %.1f s {who}: this worker "
+                        "answers nothing meanwhile", "the serving loop runs again after %.1f s blocked")
+
+
+def _report(heartbeat: Heartbeat, now: float, blocked: str, recovered: str) -> None:
+    """Log once when a loop is found blocked, and once when it turns again."""
+    stalled = heartbeat.stalled_for(now)
+    if stalled >= STALL_SECONDS and heartbeat.blocked_since is None:
+        heartbeat.blocked_since = now - stalled
+        log.warning(blocked, stalled)
+    elif stalled < STALL_SECONDS and heartbeat.blocked_since is not None:
+        log.warning(recovered, heartbeat.last_turn - heartbeat.blocked_since)
+        heartbeat.blocked_since = None
