@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from .frozen import FrozenDict
 
-LEGACY = "legacy"
+LEGACY: Final = "legacy"
 """`Action.format` of a callback to the message-card request URL (`card.action.trigger_v1`, flat body)."""
-TRIGGER = "card.action.trigger"
+TRIGGER: Final = "card.action.trigger"
 """`Action.format` of a schema 2.0 `card.action.trigger` callback."""
 
 CallbackFormat = Literal["legacy", "card.action.trigger"]

@@ -63,8 +63,9 @@ class StateScope:
         stored: dict[str, str | None] = dict(self._reader.read_state_items(self._plugin, self._scope, prefix))
         stored.update((key, text) for key, text in self._pending.items() if key.startswith(prefix))
         for key in sorted(stored):
-            if stored[key] is not None:
-                yield key, loads(stored[key])
+            text = stored[key]
+            if text is not None:
+                yield key, loads(text)
 
     def __contains__(self, key: str) -> bool:
         return self.get(key, _MISSING) is not _MISSING

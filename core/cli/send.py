@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 from ..config import LarkSecrets, load_config
 from ..lark import LarkClient, LarkError
@@ -15,10 +16,17 @@ RECEIVERS = (("--chat-id", "chat_id"), ("--open-id", "open_id"), ("--user-id", "
              ("--union-id", "union_id"), ("--email", "email"))
 
 
+def _receiver_of(receive_id_type: str) -> Callable[[str], tuple[str, str]]:
+    """The argparse type of one receiver flag: its value becomes (receive_id_type, value)."""
+    def receiver(value: str) -> tuple[str, str]:
+        return receive_id_type, value
+    return receiver
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     who = parser.add_mutually_exclusive_group(required=True)
     for flag, receive_id_type in RECEIVERS:
-        who.add_argument(flag, dest="receiver", metavar="ID", type=lambda value, t=receive_id_type: (t, value),
+        who.add_argument(flag, dest="receiver", metavar="ID", type=_receiver_of(receive_id_type),
                          help=f"send to this {receive_id_type}")
     parser.add_argument("file", metavar="FILE", help="the card JSON (- reads standard input)")
     parser.add_argument("--uuid", help="idempotency key: the same uuid within an hour sends only once")

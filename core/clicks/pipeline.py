@@ -171,7 +171,7 @@ class ClickPipeline:
             lease_holder=self._process_token, lease_until=self._end_turn(action.message_id),
             base_version=stored.version, card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.id,
-            patch_json=dumps(patch.to_json()) if merged else None,
+            patch_json=dumps(patch.to_json()) if merged and patch else None,
             toast_json=dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
             state_writes=state.writes(), state_additions=state.additions(),
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..toast import Toast
+from ..toast import Toast, ToastType
 
 
-def _toast(kind: str, en: str, zh: str) -> Toast:
+def _toast(kind: ToastType, en: str, zh: str) -> Toast:
     return Toast(kind, en, {"en_us": en, "zh_cn": zh})
 
 

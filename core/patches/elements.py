@@ -27,7 +27,7 @@ class ElementSlot(NamedTuple):
     locale: str | None
     element: dict
     siblings: list
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index on purpose: the slot's position
 
 
 def iter_elements(card: dict) -> Iterator[ElementSlot]:

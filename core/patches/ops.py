@@ -35,7 +35,8 @@ def check_op(op: Any) -> None:
     """Raise TypeError/ValueError saying what is wrong with one op (shapes in the module docstring)."""
     if not isinstance(op, dict):
         raise TypeError(f"a patch op is a JSON object, not {json_type(op)}")
-    check = _CHECKS.get(op.get("op"))
+    name = op.get("op")
+    check = _CHECKS.get(name) if isinstance(name, str) else None
     if check is None:
         raise ValueError(f"unknown patch op {op.get('op')!r}; expected one of {', '.join(_CHECKS)}")
     check(op)

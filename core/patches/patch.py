@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from functools import update_wrapper
 from types import MethodType
-from typing import Any
+from typing import Any, cast
 
 from ..errors import PatchError
 from ..frozen import freeze, thaw
-from ..toast import Toast
+from ..toast import Toast, ToastType
 from .json_values import json_type
 from .ops import check_op, check_target
 
@@ -20,7 +20,7 @@ class _builder:
 
     def __init__(self, method: Callable[..., Any]) -> None:
         self.method = method
-        update_wrapper(self, method)
+        update_wrapper(cast(Any, self), method)
 
     def __get__(self, instance: Patch | None, owner: type[Patch]) -> Callable[..., Any]:
         return MethodType(self.method, owner() if instance is None else instance)
@@ -85,7 +85,7 @@ class Patch:
         return ElementTarget(self, {"button_id": button_id})
 
     @_builder
-    def toast(self, type: str, content: str, i18n: dict[str, str] | None = None) -> Patch:
+    def toast(self, type: ToastType, content: str, i18n: dict[str, str] | None = None) -> Patch:
         """Show a toast (`info`, `success`, `error` or `warning`); a later toast replaces an earlier one."""
         if i18n is not None and not isinstance(i18n, dict):
             raise TypeError(f"toast i18n must be a dict of locale -> text, not {json_type(i18n)}")

@@ -88,7 +88,8 @@ def _check_element_id(element_id: Any, locale: str | None, seen_ids: set[tuple[s
 
 def _depth(card: dict) -> int:
     """Levels of objects and arrays on the card's deepest path (the card is level 1)."""
-    deepest, stack = 0, [(card, 1)]
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(card, 1)]
     while stack:
         value, level = stack.pop()
         deepest = max(deepest, level)

@@ -109,7 +109,7 @@ def open_envelope(
     secret = key if v2_scheme else token
     verified = secret is not None and has_signature(headers)
     header_time_checked = False
-    if verified:
+    if verified and secret is not None:
         header_time_checked = verify_signature(
             raw_body,
             headers,

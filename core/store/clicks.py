@@ -168,6 +168,8 @@ def commit_click(conn: sqlite3.Connection, change: CardChange, now: float) -> in
     """
     version = None
     if change.card_json is not None:
+        if change.base_version is None:
+            raise ValueError("a card change needs the version it was made from")
         version = change.base_version + 1
         updated = conn.execute(
             "UPDATE cards SET card = ?, version = ?, updated_at = ? WHERE message_id = ? AND version = ?",

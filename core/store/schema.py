@@ -126,18 +126,18 @@ def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
         raise ConfigError(f"{path} was written by a newer cardbot (schema {version} > {SCHEMA_VERSION})")
     for name, columns in TABLES.items():
         pk, not_null = _KEYS[name]
-        db[name].create(columns, pk=pk, not_null=not_null, if_not_exists=True)
-    leases = db["card_leases"].columns_dict
+        db.table(name).create(columns, pk=pk, not_null=not_null, if_not_exists=True)
+    leases = db.table("card_leases").columns_dict
     if "waiter" not in leases:  # a version 1 database (a foreign table is refused below, all this undone)
-        db["card_leases"].add_column("waiter", str)
-        db["card_leases"].add_column("waiter_until", float)
-    if "keep_forever" not in db["deliveries"].columns_dict:  # a version 1 or 2 database
-        db["deliveries"].add_column("keep_forever", int)
+        db.table("card_leases").add_column("waiter", str)
+        db.table("card_leases").add_column("waiter_until", float)
+    if "keep_forever" not in db.table("deliveries").columns_dict:  # a version 1 or 2 database
+        db.table("deliveries").add_column("keep_forever", int)
     _check_columns(db.conn, path, TABLES)
-    db["deliveries"].create_index(["status"], if_not_exists=True)
-    db["deliveries"].create_index(["created_at"], if_not_exists=True)
-    db["history"].create_index(["created_at"], if_not_exists=True)
-    db["pushes"].create_index(["message_id", "version"], if_not_exists=True)
+    db.table("deliveries").create_index(["status"], if_not_exists=True)
+    db.table("deliveries").create_index(["created_at"], if_not_exists=True)
+    db.table("history").create_index(["created_at"], if_not_exists=True)
+    db.table("pushes").create_index(["message_id", "version"], if_not_exists=True)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

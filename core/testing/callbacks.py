@@ -162,7 +162,7 @@ class LarkCallbacks:
             **(beside_event or {}),
         }
         body = self._body(payload, encrypt)
-        if not self._wants(sign, self.encrypt_key, "sign"):
+        if not self._wants(sign, self.encrypt_key, "sign") or self.encrypt_key is None:
             return body, self._headers()
         return body, self._headers(signature_headers(body, self.encrypt_key, timestamp=timestamp))
 
@@ -197,7 +197,7 @@ class LarkCallbacks:
         }
         body = _dumps({key: item for key, item in payload.items() if item is not None})
         extra = {"X-Refresh-Token": refresh_token or secrets.token_hex(16)}
-        if self._wants(sign, self.verification_token, "sign"):
+        if self._wants(sign, self.verification_token, "sign") and self.verification_token is not None:
             extra |= signature_headers(body, self.verification_token, legacy=True, timestamp=timestamp)
         return body, self._headers(extra)
 
@@ -207,7 +207,7 @@ class LarkCallbacks:
         return {key: value for key, value in ids.items() if value is not None}
 
     def _body(self, payload: dict[str, Any], encrypted: bool | None) -> bytes:
-        if not self._wants(encrypted, self.encrypt_key, "encrypt"):
+        if not self._wants(encrypted, self.encrypt_key, "encrypt") or self.encrypt_key is None:
             return _dumps(payload)
         return _dumps({"encrypt": encrypt(_dumps(payload).decode("utf-8"), self.encrypt_key)})
 

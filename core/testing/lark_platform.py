@@ -184,7 +184,7 @@ class FakeLarkPlatform(LarkRules):
             body = None
         parent, _, tail = url.path.rpartition("/")
         kind = "patch" if method == "PATCH" and parent == MESSAGES_PATH and tail else ROUTES.get((method, url.path))
-        request = RecordedRequest(method, url.path, dict(parse_qsl(url.query)), CaseInsensitiveDict(handler.headers),
+        request = RecordedRequest(method, url.path, dict(parse_qsl(url.query)), CaseInsensitiveDict(dict(handler.headers.items())),
                                   body, kind, secrets.token_hex(16), self._clock())
         with self._lock:
             self.requests.append(request)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
@@ -38,6 +38,18 @@ class CardUpdate:
 
 class LarkRules:
     """The platform's endpoints; `FakeLarkPlatform` supplies the state they read and change."""
+
+    app_id: str
+    app_secret: str
+    expire: int
+    _clock: Callable[[], float]
+    messages: dict[str, dict[str, Any]]
+    updates: list[CardUpdate]
+    _tokens: dict[str, float]
+    _current: str | None
+    _uuids: dict[str, tuple[str, float]]
+    _update_tokens: dict[str, tuple[str, str]]
+    _update_uses: dict[str, int]
 
     def _token(self, request: RecordedRequest, body: dict) -> dict[str, Any]:
         if body.get("app_id") != self.app_id or body.get("app_secret") != self.app_secret:
@@ -79,7 +91,7 @@ class LarkRules:
         if self._update_uses.get(token, 0) >= 2:
             raise Refused(300040, "the token has been used more than 2 times")
         message_id, operator = self._update_tokens.get(token, (None, None))
-        stored = self.messages.get(message_id, {}).get("card")
+        stored = self.messages.get(message_id, {}).get("card") if message_id else None
         shared, open_ids = _is_shared(card if stored is None else stored), card.get("open_ids")
         if not shared and not open_ids:
             raise Refused(300090, "open_ids is required to update an exclusive card (update_multi is not true)")

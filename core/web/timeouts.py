@@ -38,8 +38,9 @@ class TimedRequest(Request):
         except TimeoutError:
             # close the connection once the 408 is out, without waiting for the rest of the body (which
             # Sanic would otherwise drain until its keep-alive timeout) or reading it as a next request
-            self.stream.keep_alive = False
-            self.stream.request_body = None
+            stream: Any = self.stream
+            stream.keep_alive = False
+            stream.request_body = None
             raise RequestTimeout(f"the request body did not arrive within {seconds:g} s") from None
 
 

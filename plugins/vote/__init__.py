@@ -35,7 +35,7 @@ def cardbot_check_config(config: Mapping[str, Any]) -> None:
         expected = SETTINGS.get(key)
         if expected is None:
             raise ConfigError(f"unknown setting {key!r}; vote takes {', '.join(SETTINGS)}")
-        if not isinstance(value, expected) or expected is int and (isinstance(value, bool) or value < 0):
+        if not isinstance(value, expected) or expected is int and (isinstance(value, bool) or isinstance(value, int) and value < 0):
             raise ConfigError(f"{key} must be {'true or false' if expected is bool else 'a whole number'}")
 
 
