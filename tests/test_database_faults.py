@@ -38,6 +38,19 @@ def log_lines(server, level: str, since: int = 0) -> list[str]:
     return [line for line in server.log()[since:].splitlines() if re.search(rf"\b{level}\b", line)]
 
 
+def assert_one_unusable_episode(server, kit, message_id, clicks: int, state: str, said: str) -> int:
+    """`clicks` clicks all get the busy toast (never a result that would vanish), /healthz answers 503 with
+    `state`, and the log has exactly one ERROR line for the episode, saying `said`; returns the log mark."""
+    mark = len(server.log())
+    answers = [click(server, kit, message_id) for _ in range(clicks)]
+    assert all(is_busy_toast(answer) for answer in answers), answers
+    status, body = health(server)
+    assert status == 503 and body["database"] == state and body["status"] == "unavailable"
+    errors = log_lines(server, "ERROR", mark)
+    assert len(errors) == 1 and said in errors[0], errors  # once for the episode, not per click or retry
+    return mark
+
+
 def test_locked_then_removed_database(server_factory, kit, tmp_path):
     server = server_factory(CONFIG.format(database="data/cardbot.db"))
     message_id = new_message_id()
@@ -56,14 +69,8 @@ def test_locked_then_removed_database(server_factory, kit, tmp_path):
         locker.close()
     assert health(server) == (200, {**body, "status": "ok", "database": "ok"})  # over once the lock is gone
 
-    mark = len(server.log())
     shutil.rmtree(server.directory / "data")  # the file and its folder, under the running server
-    answers = [click(server, kit, message_id) for _ in range(3)]
-    assert all(is_busy_toast(answer) for answer in answers), answers  # never a result that would vanish
-    status, body = health(server)
-    assert status == 503 and body["database"] == "missing" and body["status"] == "unavailable"
-    errors = log_lines(server, "ERROR", mark)
-    assert len(errors) == 1 and "is gone" in errors[0], errors  # once for the episode, not per click
+    assert_one_unusable_episode(server, kit, message_id, 3, "missing", "is gone")
 
 
 def test_a_damaged_database_is_malformed_not_busy(server_factory, kit):
@@ -76,12 +83,7 @@ def test_a_damaged_database_is_malformed_not_busy(server_factory, kit):
     damage.execute(f"PRAGMA schema_version = {damage.execute('PRAGMA schema_version').fetchone()[0] + 1}")
     damage.close()
 
-    mark = len(server.log())
-    assert all(is_busy_toast(click(server, kit, message_id)) for _ in range(3))
-    status, body = health(server)
-    assert status == 503 and body["database"] == "malformed"
-    errors = log_lines(server, "ERROR", mark)
-    assert len(errors) == 1 and "damaged" in errors[0], errors
+    assert_one_unusable_episode(server, kit, message_id, 3, "malformed", "damaged")
 
 
 @pytest.fixture
@@ -116,12 +118,7 @@ def test_a_full_disk_is_logged_once_and_recovers(server_factory, kit, small_disk
         checkpoint.close()
         filler = fill(small_disk)
 
-        mark = len(server.log())
-        assert all(is_busy_toast(click(server, kit, message_id)) for _ in range(5))
-        status, body = health(server)
-        assert status == 503 and body["database"] == "full"
-        errors = log_lines(server, "ERROR", mark)
-        assert len(errors) == 1 and "full" in errors[0], errors
+        mark = assert_one_unusable_episode(server, kit, message_id, 5, "full", "full")
 
         filler.unlink()
         status, body = health(server)
