@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until stopped. Start-up problems are reported before any worker starts.
 
-    Returns 2 when a worker could not start (the reason printed once), 1 when several workers kept dying and the watchdog stopped the server (docs/admin.md).
+    Returns 2 when a worker could not start (the reason printed once), 1 when several workers kept dying
+    and the watchdog stopped the server (docs/admin.md).
     """
     from sanic import Sanic  # imported here so the other subcommands start quickly
     from sanic.worker.loader import AppLoader

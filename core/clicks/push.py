@@ -36,7 +36,8 @@ class LatePusher:
             return
         card = loads(stored.card_json)
         shared = is_shared(card)
-        if action.update_token and (shared or action.operator.open_id):  # an exclusive card names its viewers by open_id
+        # an exclusive card's update names its viewers by open_id: without one, only a shared card is pushed
+        if action.update_token and (shared or action.operator.open_id):
             open_ids = None if shared else [action.operator.open_id]
             if await self._attempt(action, stored.version, DELAYED_UPDATE, self._client.delayed_update,
                                    action.update_token, card, open_ids=open_ids):

@@ -5,8 +5,8 @@
     show_voters = false        # true: list who voted for what under the buttons (at most max_voters_shown each)
     max_voters_shown = 20
 
-One person (`action.operator.id`: the open_id, else the user_id or union_id) has one vote per card: another option moves it, the same option again changes
-nothing. Each vote button reads "Label (N)". Voters live in the plugin's card state, never in the
+One person (`action.operator.id`: the open_id, else the user_id or union_id) has one vote per card:
+another option moves it, the same option again changes nothing. Each vote button reads "Label (N)". Voters live in the plugin's card state, never in the
 card, so a 2,000-person poll stays far below Lark's 30 KB card limit.
 """
 
@@ -35,7 +35,8 @@ def cardbot_check_config(config: Mapping[str, Any]) -> None:
         expected = SETTINGS.get(key)
         if expected is None:
             raise ConfigError(f"unknown setting {key!r}; vote takes {', '.join(SETTINGS)}")
-        if not isinstance(value, expected) or expected is int and (isinstance(value, bool) or isinstance(value, int) and value < 0):
+        whole = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        if not (isinstance(value, bool) if expected is bool else whole):
             raise ConfigError(f"{key} must be {'true or false' if expected is bool else 'a whole number'}")
 
 
