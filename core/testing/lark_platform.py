@@ -184,8 +184,8 @@ class FakeLarkPlatform(LarkRules):
             body = None
         parent, _, tail = url.path.rpartition("/")
         kind = "patch" if method == "PATCH" and parent == MESSAGES_PATH and tail else ROUTES.get((method, url.path))
-        headers = CaseInsensitiveDict(dict(handler.headers.items()))
-        request = RecordedRequest(method, url.path, dict(parse_qsl(url.query)), headers,
+        received = CaseInsensitiveDict(dict(handler.headers.items()))
+        request = RecordedRequest(method, url.path, dict(parse_qsl(url.query)), received,
                                   body, kind, secrets.token_hex(16), self._clock())
         with self._lock:
             self.requests.append(request)
