@@ -24,9 +24,14 @@ def card_json(card: Any) -> str:
     """The JSON text `card` is sent and stored as, once `validate_card` passes; CardInvalid otherwise.
 
     Every send (`bot.py send`, `POST /api/cards`, `bot.send_card`) and `card put` goes through this,
-    before anything reaches Lark, so what is posted is exactly what is stored.
+    before anything reaches Lark, so what is posted is exactly what is stored. Such a card comes from
+    outside, so it is also held to MAX_CARD_DEPTH (63) levels of nesting. (A card changed by a click is
+    not walked again for that: every value a patch brings was frozen, at most 64 levels, when the
+    patch was built.)
     """
     validate_card(card)
+    if (depth := _depth(card)) > MAX_CARD_DEPTH:
+        raise CardInvalid(f"the card nests {depth} levels deep; cardbot stores cards of at most {MAX_CARD_DEPTH}")
     return dumps(card)
 
 
@@ -34,8 +39,7 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
     """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any
     (or pass just its `schema`, "1.0" or "2.0").
 
-    Rules: a JSON object of at most 30 KB, nested at most MAX_CARD_DEPTH (63) levels; element ids valid
-    and unique (per `i18n_elements` locale);
+    Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
     the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
     `i18n_elements`.
     """
@@ -47,8 +51,6 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
     if size > MAX_CARD_BYTES:
         raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
-    if (depth := _depth(card)) > MAX_CARD_DEPTH:
-        raise CardInvalid(f"the card nests {depth} levels deep; cardbot stores cards of at most {MAX_CARD_DEPTH}")
     expected = card_schema(before) if before is not None else schema
     schema = card_schema(card)
     if expected is not None and schema != expected:
