@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -41,28 +41,27 @@ def run(args: argparse.Namespace) -> int:
     load_plugins(config)  # fail fast, once, with a clear message
     open_database(config.bot.database).conn.close()  # WAL and tables, once, before workers share the file
     workers = args.workers or config.bot.workers
-    report = Path(tempfile.mkdtemp(prefix="cardbot-start-")) / "error" if workers > 1 else None
-    loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev,
-                                                                          startup_report=report)))
-    app = loader.load()
-    app.prepare(
-        host=args.host or config.bot.host,
-        port=args.port if args.port is not None else config.bot.port,
-        workers=workers,
-        single_process=workers == 1,
-        access_log=config.bot.access_log,
-        motd=False,
-    )
-    if workers == 1:
-        Sanic.serve_single(primary=app)  # the worker is this process: if it dies, the command ends with it
-        return 0
-    watchdog = WorkerWatchdog(startup_report=report)  # replaces a worker that dies; stops when they keep dying
-    watchdog.attach(app)
-    try:
+    with contextlib.ExitStack() as cleanup:
+        # several workers: one that cannot start writes its reason here, for this process to print once
+        report = (Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cardbot-start-"))) / "error"
+                  if workers > 1 else None)
+        loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev,
+                                                                              startup_report=report)))
+        app = loader.load()
+        app.prepare(
+            host=args.host or config.bot.host,
+            port=args.port if args.port is not None else config.bot.port,
+            workers=workers,
+            single_process=workers == 1,
+            access_log=config.bot.access_log,
+            motd=False,
+        )
+        if workers == 1:
+            Sanic.serve_single(primary=app)  # the worker is this process: if it dies, the command ends with it
+            return 0
+        watchdog = WorkerWatchdog(startup_report=report)  # replaces a worker that dies; stops when they keep dying
+        watchdog.attach(app)
         Sanic.serve(primary=app, app_loader=loader)
-    finally:
-        if report is not None:
-            shutil.rmtree(report.parent, ignore_errors=True)
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0

@@ -44,6 +44,11 @@ class CallbackAuth:
     timestamp_tolerance: float = 300.0
     dev: bool = False
 
+    @property
+    def unsigned_allowed(self) -> bool:
+        """`dev` with no secret configured: only then does the peer's address (loopback or not) matter."""
+        return self.dev and not (self.verification_token or self.encrypt_key)
+
 
 @dataclass(frozen=True, slots=True)
 class Envelope:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import RequestTimeout
+from sanic.http import Http
 
 from ..config import BotSettings
 
@@ -46,10 +47,8 @@ class TimedRequest(Request):
 
 def _fully_buffered(stream: Any) -> bool:
     """True when a fixed-length body is already all in Sanic's receive buffer (reading it cannot stall)."""
-    left = getattr(stream, "request_bytes_left", None)
-    buffer = getattr(stream, "recv_buffer", None)
-    return (getattr(stream, "request_body", None) is not None and getattr(stream, "request_body") != "chunked"
-            and isinstance(left, int) and buffer is not None and len(buffer) >= left)
+    return (isinstance(stream, Http) and stream.request_body is True
+            and len(stream.recv_buffer) >= (stream.request_bytes_left or 0))
 
 
 def set_timeouts(app: Sanic, settings: BotSettings) -> None:
