@@ -6,6 +6,7 @@ import json
 import os
 import stat
 import subprocess
+import tomllib
 
 from cardbot.testing.server import server_environment
 from support import BOT_COMMAND, SECRETS, TEST_PLUGINS
@@ -75,8 +76,9 @@ def test_enabling_an_unknown_name_suggests_the_closest_one(tmp_path):
 
 
 def test_disabling_a_name_only_the_file_knows_still_works(tmp_path):
-    config = BASE + "[plugins.gone]\nenabled = false\nmodule = \"no_such_module\"\n"
+    config = BASE + "[plugins.gone]\nenabled = true\nmodule = \"no_such_module\"\n"
     assert cli(tmp_path, config, "plugins", "disable", "gone").returncode == 0
+    assert tomllib.loads((tmp_path / "plugins.toml").read_text())["plugins"]["gone"]["enabled"] is False
 
 
 def test_a_misspelt_enabled_is_refused_at_start_up_and_shown_by_plugins_list(tmp_path):
@@ -92,3 +94,5 @@ def test_plugin_settings_with_other_names_are_the_plugins_own(tmp_path):
     config = BASE + "[plugins.picky]\nenabled = true\nmodule = \"cardbot_testplugins.picky\"\nlevel = 3\nmode = 1\n"
     listed = cli(tmp_path, config, "plugins", "list")
     assert "did you mean" not in listed.stdout + listed.stderr
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert any(line.split()[:2] == ["picky", "on"] for line in listed.stdout.splitlines()), listed.stdout
