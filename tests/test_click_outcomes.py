@@ -28,7 +28,8 @@ def test_async_plugin_runs_on_its_own_event_loop(bot, kit):
     message_id = new_message_id()
     put_card(bot, message_id, button_card("echo_async"))
     answer = click(bot, kit, message_id, {"button_type": "echo_async", "button_id": "b1"})
-    assert answer["toast"]["content"] == "async on plugin-echo_async-loop"  # its own loop, not the serving one
+    # its own loop, not the serving one, and the loop its cardbot_startup ran on
+    assert answer["toast"]["content"] == "async on plugin-echo_async-loop, started on plugin-echo_async-loop"
     assert show_card(bot, message_id)["version"] == 2
 
 
