@@ -15,6 +15,19 @@ from ..errors import StoreBusy
 from .faults import MALFORMED, MISSING
 
 
+class NoFileCheck:
+    """Stands in for DatabaseFile where no file is watched (a writer on connections a test opened)."""
+
+    def found(self, fault: StoreBusy) -> None:
+        """Nothing to remember."""
+
+    def check(self) -> None:
+        """Nothing to check."""
+
+
+NO_FILE_CHECK = NoFileCheck()
+
+
 class DatabaseFile:
     """The file the store opened at `path`: `check()` raises StoreBusy once it is not there ("missing")
     or was found damaged ("malformed")."""

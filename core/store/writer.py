@@ -26,7 +26,7 @@ from typing import Any, Callable, TypeVar
 
 from ..errors import StoreBusy
 from .faults import BUSY, OK, FaultEpisodes, classify, fault
-from .presence import DatabaseFile
+from .presence import NO_FILE_CHECK, DatabaseFile, NoFileCheck
 
 log = logging.getLogger("cardbot.store")
 T = TypeVar("T")
@@ -93,7 +93,7 @@ class Writer:
     """Batches the writes of each event-loop turn into one transaction on the loop's own connection."""
 
     def __init__(self, loop_conn: sqlite3.Connection, thread_conn: sqlite3.Connection, *,
-                 busy_timeout: float, file: DatabaseFile | None = None) -> None:
+                 busy_timeout: float, file: DatabaseFile | NoFileCheck = NO_FILE_CHECK) -> None:
         loop_conn.execute("PRAGMA busy_timeout = 0")  # never block the loop: retry from the loop instead
         loop_conn.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints (and their fsync) run on the thread
         self._conn = loop_conn
@@ -121,15 +121,13 @@ class Writer:
         was found damaged stays so). Call on the loop.
         """
         try:
-            if self._file is not None:
-                self._file.check()
+            self._file.check()
             if self.episodes.state == OK:
                 return OK
             run_batch(self._conn, [(_touch, ())])
         except StoreBusy as busy:
             self.episodes.failed(busy, 0)
-            if self._file is not None:
-                self._file.found(busy)
+            self._file.found(busy)
             return busy.state
         self.episodes.succeeded()
         return OK
@@ -141,8 +139,7 @@ class Writer:
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
         try:
-            if self._file is not None:
-                self._file.check()
+            self._file.check()
             outcomes = run_batch(self._conn, [(function, args) for function, args, _ in batch])
         except StoreBusy as busy:
             self._failed(batch, busy)
@@ -165,8 +162,7 @@ class Writer:
                 return
         self._busy_since = None
         self.episodes.failed(busy, len(batch))
-        if self._file is not None:
-            self._file.found(busy)
+        self._file.found(busy)
         for _, _, future in batch:
             _settle(future, None, busy)
 
@@ -174,7 +170,7 @@ class Writer:
 class DatabaseThread:
     """Runs blocking writes from plain threads, in batches, and WAL checkpoints, on its own thread and connection."""
 
-    def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64, file: DatabaseFile | None = None,
+    def __init__(self, conn: sqlite3.Connection, *, max_batch: int = 64, file: DatabaseFile | NoFileCheck = NO_FILE_CHECK,
                  episodes: FaultEpisodes | None = None) -> None:
         self._conn = conn
         self._max_batch = max_batch
@@ -222,13 +218,11 @@ class DatabaseThread:
     def _write(self, batch: list) -> None:
         """One transaction for the batch; each caller hears its own call's outcome."""
         try:
-            if self._file is not None:
-                self._file.check()
+            self._file.check()
             outcomes: list[Outcome] = run_batch(self._conn, [(function, args) for function, args, _ in batch])
         except StoreBusy as busy:  # nothing of the batch was written (its connection waited busy_timeout)
             self._episodes.failed(busy, len(batch))
-            if self._file is not None:
-                self._file.found(busy)
+            self._file.found(busy)
             outcomes = [(None, busy)] * len(batch)
         else:
             self._episodes.succeeded()
