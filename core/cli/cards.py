@@ -13,7 +13,7 @@ from ..errors import CardInvalid, ConfigError
 from ..jsoncodec import JSONDecodeError, loads
 from ..patches import card_json
 from ..store.cards import put_card, show_card
-from ..store.schema import DatabaseMissing, open_database, open_read_only
+from ..store.schema import DatabaseMissing, open_database, open_read_only, unreadable
 from ..store.store import transaction
 
 
@@ -52,7 +52,7 @@ def show(args: argparse.Namespace) -> int:
     try:
         shown = show_card(conn, args.message_id, history=args.history)
     except sqlite3.DatabaseError as error:  # a damaged page met while reading
-        raise ConfigError(f"cannot read the database {config.bot.database}: {error}") from None
+        raise unreadable(config.bot.database, error) from None
     finally:
         conn.close()
     if shown is None:

@@ -71,7 +71,7 @@ def open_read_only(path: Path, tables: Iterable[str] = ("cards", "history", "del
             conn = _check_readable(sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None))
         _check_columns(conn, path, tables)
     except sqlite3.DatabaseError as error:
-        raise ConfigError(f"cannot read the database {path}: {_reason(error)}") from None
+        raise unreadable(path, error) from None
     return conn
 
 
@@ -170,6 +170,11 @@ def _check_path(path: Path) -> None:
             if not parent.is_dir():
                 raise ConfigError(f"the database path {path} is not usable: {parent} is a file, not a folder")
             return
+
+
+def unreadable(path: Path, error: BaseException) -> ConfigError:
+    """The error for a database that cannot be read (damaged, not SQLite, …), in words an admin acts on."""
+    return ConfigError(f"cannot read the database {path}: {_reason(error)}")
 
 
 def _reason(error: BaseException) -> str:
