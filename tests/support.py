@@ -174,3 +174,13 @@ module = "cardbot_testplugins.escapes:ASYNC"
 enabled = true
 module = "cardbot_testplugins.loop_blocker"
 """
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess, *parts: str) -> None:
+    """Start-up failed with exit 2, one `error:` line naming the cause, and no traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, output
+    assert all(part in errors[0] for part in parts), errors
+    assert "Traceback" not in output

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cardbot.testing.server import free_port, server_environment
-from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, seed_card
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, assert_one_error_line, seed_card
 
 
 def a_folder(directory: Path) -> str:
@@ -67,13 +67,6 @@ def run(directory: Path, *args: str, stdin: str | None = None) -> subprocess.Com
     return subprocess.run([*BOT_COMMAND, *args, "--config", "plugins.toml"], cwd=directory, input=stdin,
                           capture_output=True, text=True, env=server_environment(SECRETS, (TEST_PLUGINS,)),
                           timeout=60)
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess, cause: str) -> None:
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr, result.stderr
-    assert len(errors) == 1 and cause in errors[0], result.stderr
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -11,7 +11,8 @@ import pytest
 
 from cardbot.testing import BotServer
 from cardbot.testing.server import free_port, server_environment
-from support import BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
+from support import (BOT_COMMAND, ROOT, SECRETS, TEST_PLUGINS, assert_one_error_line, button_card, new_message_id,
+                     put_card, show_card)
 
 TEAM_PLUGIN_SOURCE = ROOT / "tests" / "fixtures" / "team-plugin"
 
@@ -192,16 +193,6 @@ def test_enable_with_a_module_adds_the_table(tmp_path):
     result = cli(tmp_path, "[bot]\n", "plugins", "enable", "counter", "--module", "cardbot_testplugins.counter")
     assert result.returncode == 0, result.stderr
     assert 'module = "cardbot_testplugins.counter"' in (tmp_path / "plugins.toml").read_text()
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess, *parts: str) -> None:
-    """Start-up failed with exit 2, one `error:` line naming the cause, and no traceback."""
-    output = result.stdout + result.stderr
-    assert result.returncode == 2, output
-    errors = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, output
-    assert all(part in errors[0] for part in parts), errors
-    assert "Traceback" not in output
 
 
 def test_a_plugin_that_exits_while_imported_stops_start_up_with_one_error_line(tmp_path):
