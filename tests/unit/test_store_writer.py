@@ -127,24 +127,22 @@ class LockAfterCommit:
             self.locker.execute("ROLLBACK")
 
 
-def test_a_batch_is_never_applied_twice_when_the_database_is_locked_midway(db_path):
-    loop_conn, thread_conn = connect(db_path), connect(db_path)
-    lock = LockAfterCommit(loop_conn, db_path)
+def write_three_while_locked(db_path, loop_conn, unlock) -> None:
+    """A write that commits, one that fails after writing, and another, in one batch on a Writer, with
+    `unlock()` called 0.2 s in; each write must be applied exactly once."""
+    thread_conn = connect(db_path)
 
     async def main():
         writer = Writer(loop_conn, thread_conn, busy_timeout=30.0)
         try:
-            asyncio.get_running_loop().call_later(0.2, lock.release)
+            asyncio.get_running_loop().call_later(0.2, unlock)
             return await asyncio.gather(writer.write(bump), writer.write(fail_after_writing),
                                         writer.write(insert, "b"), return_exceptions=True)
         finally:
             writer.close()
             loop_conn.close()
 
-    try:
-        results = asyncio.run(main())
-    finally:
-        lock.release()
+    results = asyncio.run(main())
     assert results[0] == "bumped" and isinstance(results[1], ValueError) and results[2] == "b"
     assert counter(db_path) == 1  # the first write committed once, not once per try
     conn = sqlite3.connect(db_path)
@@ -152,35 +150,28 @@ def test_a_batch_is_never_applied_twice_when_the_database_is_locked_midway(db_pa
     conn.close()
 
 
+def test_a_batch_is_never_applied_twice_when_the_database_is_locked_midway(db_path):
+    loop_conn = connect(db_path)
+    lock = LockAfterCommit(loop_conn, db_path)
+    try:
+        write_three_while_locked(db_path, loop_conn, lock.release)
+    finally:
+        lock.release()
+
+
 def test_a_batch_that_meets_a_locked_database_is_tried_again_and_applies_each_write_once(db_path):
     """The retry path itself: the database is locked before the batch begins, so its BEGIN fails and the
-    whole batch (a write that commits, one that fails after writing, another) is tried again later."""
-    loop_conn, thread_conn = connect(db_path), connect(db_path)
+    whole batch is tried again later."""
+    loop_conn = connect(db_path)
     begins: list[str] = []
     loop_conn.set_trace_callback(lambda statement: begins.append(statement) if statement.startswith("BEGIN") else None)
     locker = sqlite3.connect(db_path, isolation_level=None, timeout=0)
     locker.execute("BEGIN IMMEDIATE")
-
-    async def main():
-        writer = Writer(loop_conn, thread_conn, busy_timeout=30.0)
-        try:
-            asyncio.get_running_loop().call_later(0.2, locker.execute, "ROLLBACK")
-            return await asyncio.gather(writer.write(bump), writer.write(fail_after_writing),
-                                        writer.write(insert, "b"), return_exceptions=True)
-        finally:
-            writer.close()
-            loop_conn.close()
-
     try:
-        results = asyncio.run(main())
+        write_three_while_locked(db_path, loop_conn, lambda: locker.execute("ROLLBACK"))
     finally:
         locker.close()
     assert len(begins) > 1  # the batch really met the lock and was tried again
-    assert results[0] == "bumped" and isinstance(results[1], ValueError) and results[2] == "b"
-    assert counter(db_path) == 1
-    conn = sqlite3.connect(db_path)
-    assert keys(conn) == ["b"]
-    conn.close()
 
 
 def test_blocking_writes_hear_their_own_outcome_when_the_database_is_locked_midway(db_path):
