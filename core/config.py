@@ -1,7 +1,7 @@
 """Load `plugins.toml` and the environment into checked, read-only settings.
 
     config = load_config(Path("plugins.toml"))
-    config.bot.database          # absolute Path, relative to the file
+    config.bot.database          # absolute Path (relative to the file), or a postgresql:// URL
     config.plugins["publish"]    # PluginTable(name="publish", enabled=True, ...)
 
 Every mistake becomes a `ConfigError` that names the file, the table and the key.
@@ -29,7 +29,9 @@ FRAMEWORK_PLUGIN_KEYS = ("enabled", "module")
 class BotSettings:
     """The `[bot]` table. Durations are seconds; sizes are bytes."""
 
-    database: Path
+    database: Path | str
+    """The SQLite file (a Path), or a PostgreSQL URL (a str: postgresql://user:password@host:port/dbname).
+    The variable CARDBOT_DATABASE overrides `[bot] database` (a relative path there is from the working folder)."""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -47,6 +49,11 @@ class BotSettings:
     """How long a click waits for a locked database before it is answered with a retry toast."""
     synchronous: str = "normal"
     """SQLite `synchronous`: "normal" survives a killed process, "full" also survives power loss."""
+    database_pool: int = 8
+    """PostgreSQL: connections each worker process keeps at most (plus one that listens for freed cards)."""
+    host_timeout: float = 10.0
+    """A serving process silent in the database this long is dead: its running clicks are recorded
+    interrupted and its cards freed (docs/scaling.md). It renews its presence every host_timeout / 5."""
     plugin_threads: int = 4
     """Threads per plugin for plain (non-async) hook implementations."""
     processing_toast: str | None = None
@@ -80,6 +87,8 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "timestamp_tolerance": (int, float),
     "busy_timeout": (int, float),
     "synchronous": (str,),
+    "database_pool": (int,),
+    "host_timeout": (int, float),
     "plugin_threads": (int,),
     "processing_toast": (str,),
     "shutdown_grace": (int, float),
@@ -204,15 +213,40 @@ def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
             names = " or ".join(t.__name__ for t in expected)
             raise ConfigError(f"{path}: [bot] {key} must be {names}, not {value!r}")
         values[key] = value
-    database = Path(values.pop("database", "cardbot.db"))
-    values["database"] = database if database.is_absolute() else path.parent / database
+    override = os.environ.get("CARDBOT_DATABASE")
+    values["database"] = (database_location(override, Path.cwd()) if override else
+                          database_location(values.get("database", "cardbot.db"), path.parent))
     settings = BotSettings(**values)
     _check_bot(settings, path)
     return settings
 
 
+def database_location(database: str, base: Path) -> Path | str:
+    """A PostgreSQL URL as it is (checked), or the SQLite path made absolute from `base`."""
+    if database.startswith(("postgresql://", "postgres://")):
+        _check_postgres_url(database)
+        return database
+    location = Path(database)
+    return location if location.is_absolute() else base / location
+
+
+def _check_postgres_url(url: str) -> None:
+    """ConfigError, without the password, for a URL libpq cannot parse."""
+    from psycopg.conninfo import conninfo_to_dict  # imported here: only PostgreSQL users pay for it
+    from psycopg import ProgrammingError
+
+    try:
+        conninfo_to_dict(url)
+    except ProgrammingError as error:
+        from .store.postgres import redacted
+
+        raise ConfigError(f"[bot] database {redacted(url)!r} is not a usable PostgreSQL URL: "
+                          f"{redacted(str(error).splitlines()[0])}") from None
+
+
 def _check_bot(settings: BotSettings, path: Path) -> None:
     positive = ("deadline", "hard_limit", "max_body_bytes", "request_timeout", "busy_timeout", "workers",
+                "database_pool", "host_timeout",
                 "plugin_threads", "shutdown_grace", "dedupe_retention_hours")
     for key in positive:
         if getattr(settings, key) <= 0:

@@ -20,8 +20,9 @@ from .failures import describe
 from .lark import LarkClient
 from .protocol import CallbackAuth
 from .registry import PluginHost, load_plugins
+from .presence import Presence
 from .sending import CardSender
-from .store import Store
+from .store import Store, open_store
 
 log = logging.getLogger("cardbot")
 PRUNE_EVERY = 3600.0
@@ -38,29 +39,28 @@ class Runtime:
                                  config.bot.dev)
         self.host = host
         self.store = store
+        self.presence = Presence(store, host_timeout=config.bot.host_timeout)
         self.runner = PluginRunner(config.bot.plugin_threads)
         self.lark = LarkClient.from_secrets(secrets)
         self.sender = CardSender(self.lark, store)
         self.bot = Bot(self.sender, asyncio.get_running_loop())
         self.pusher = LatePusher(self.lark, store)
         self.clicks = ClickPipeline(host, self.runner, store, config.bot,
-                                    toasts.processing(config.bot.processing_toast), self.bot)
+                                    toasts.processing(config.bot.processing_toast), self.bot, self.presence.token)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
         self._stopping: asyncio.Future | None = None
 
     @classmethod
     async def start(cls, config: Config, secrets: LarkSecrets | None = None) -> Runtime:
-        """Load plugins, open the database, recover interrupted clicks, run every plugin's startup hook."""
+        """Load plugins, open the database, announce this process (clicks of dead ones are recorded
+        interrupted), run every plugin's startup hook."""
         secrets = secrets or LarkSecrets.from_env()
         warn_about_secrets(secrets, config.bot.dev)
         host = load_plugins(config)
-        store = Store(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
+        store = await open_store(config.bot)
         runtime = cls(config, secrets, host, store)
-        interrupted = await store.recover_interrupted()
-        if interrupted:
-            log.warning("%d click(s) were interrupted by a stop or crash before their plugin finished: %s",
-                        len(interrupted), ", ".join(interrupted))
+        await runtime.presence.start()
         runtime._maintenance = asyncio.create_task(runtime._prune_periodically())
         for plugin in host.plugins.values():
             try:
@@ -129,12 +129,9 @@ class Runtime:
             log.info("waiting up to %g s for %d click(s) still running and %d late result(s) to push", grace,
                      len(clicks), len(self._background))
             await asyncio.wait(clicks | self._background, timeout=grace)
-            unfinished = [task for task in clicks if not task.done()]
-            if unfinished:
-                log.warning("%d click(s) still running at shutdown; the next start records them as interrupted",
-                            len(unfinished))
         for task in self._background | self.clicks.unfinished():
             task.cancel()
+        await self.presence.stop()
         for plugin in self.host.plugins.values():
             try:
                 await self.runner.call(plugin, "cardbot_shutdown", grace, config=plugin.config, bot=self.bot)
@@ -142,7 +139,7 @@ class Runtime:
                 log.exception("plugin %r: cardbot_shutdown failed", plugin.name)
         self.runner.close()
         self.lark.close()
-        self.store.close()
+        await self.store.close()
 
 
 def warn_about_secrets(secrets: LarkSecrets, dev: bool) -> None:

@@ -8,13 +8,17 @@
 
 Writes are held until the click commits and land in the same transaction as the card change, so
 state and card never disagree; when the plugin fails, nothing it set is kept. Values are JSON.
-`state.card` is exact (clicks on one card are serialised). `state.plugin` is shared by every card:
-`set` there is last-writer-wins across concurrent clicks on different cards; use `add` for counters.
+Reads never touch the database: the plugin's state (for this card and plugin-wide) is read in the
+same write that starts the click's turn, so a read is a plain call on any backend and never blocks
+the event loop. `state.card` is exact (clicks on one card are serialised). `state.plugin` is shared by
+every card: it reads as it was when the turn began, `set` there is last-writer-wins across concurrent
+clicks on different cards; use `add` for counters. Keep plugin-wide state small: all of it is read
+with every click of the plugin.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from .jsoncodec import dumps, loads
 
@@ -29,11 +33,26 @@ def _dumps(value: Any) -> str:
 
 
 class StateReader(Protocol):
-    """Where committed state is read from (the store)."""
+    """Where committed state is read from."""
 
     def read_state(self, plugin: str, scope: str, key: str) -> str | None: ...
 
     def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]: ...
+
+
+class StateSnapshot:
+    """One plugin's committed state as read when the click's turn began: (scope, key, JSON) rows."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        self._values: dict[str, dict[str, str]] = {}
+        for scope, key, value in rows:
+            self._values.setdefault(scope, {})[key] = value
+
+    def read_state(self, plugin: str, scope: str, key: str) -> str | None:
+        return self._values.get(scope, {}).get(key)
+
+    def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
+        return [(key, value) for key, value in self._values.get(scope, {}).items() if key.startswith(prefix)]
 
 
 class StateScope:

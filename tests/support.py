@@ -3,19 +3,24 @@ and reading the database behind a server. (Fixtures are in conftest.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import json
-import sqlite3
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Awaitable, Callable, Iterator, TypeVar
 
 import pytest
 
+from cardbot.config import load_config
+from cardbot.store import Store, open_store
 from cardbot.testing import BotServer
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_PY = ROOT / "bot.py"
@@ -125,25 +130,33 @@ def show_card(server: BotServer, message_id: str, *, history: bool = False) -> d
     return result.json()
 
 
+def server_database(server: BotServer) -> Path | str:
+    """The database `server` uses: its CARDBOT_DATABASE (a PostgreSQL test database), else its config's file."""
+    return server.env.get("CARDBOT_DATABASE") or load_config(server.config_path).bot.database
+
+
+def read_store(server: BotServer, read: Callable[[Store], Awaitable[T]]) -> T:
+    """`await read(store)` on `server`'s database, opened read-only through cardbot's own storage interface."""
+    async def run() -> T:
+        settings = replace(load_config(server.config_path).bot, database=server_database(server))
+        store = await open_store(settings, read_only=True)
+        try:
+            return await read(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 def database_snapshot(server: BotServer) -> dict[str, list[tuple]]:
-    """Every row of every cardbot table, read straight from the SQLite file."""
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    try:
-        tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {table: sorted(conn.execute(f"SELECT * FROM [{table}]").fetchall(), key=repr) for table in tables}
-    finally:
-        conn.close()
+    """Every row of every table holding what cardbot stored (for proving nothing changed)."""
+    return read_store(server, lambda store: store.table_rows())
 
 
 def plugin_state(server: BotServer, plugin: str, message_id: str) -> dict[str, Any]:
     """A plugin's committed state for one card ("" for its plugin-wide state)."""
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    try:
-        rows = conn.execute("SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ?",
-                            (plugin, message_id)).fetchall()
-    finally:
-        conn.close()
-    return {key: json.loads(value) for key, value in rows}
+    rows = read_store(server, lambda store: store.state(plugin, message_id))
+    return {key: json.loads(value) for scope, key, value in rows if scope == message_id}
 
 
 @contextlib.contextmanager

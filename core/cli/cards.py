@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import sqlite3
 import sys
-import time
 
-from ..config import load_config
+from ..config import BotSettings, load_config
 from ..errors import CardInvalid, ConfigError
 from ..jsoncodec import JSONDecodeError, loads
 from ..patches import card_json
-from ..store.cards import put_card, show_card
-from ..store.schema import DatabaseMissing, open_database, open_read_only, unreadable
-from ..store.store import transaction
+from ..store import open_store
+from ..store.schema import DatabaseMissing
 
 
 def add_put_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +31,7 @@ def put(args: argparse.Namespace) -> int:
     """Store the card as the message's next version (1 for a new message); print {message_id, version}."""
     card = read_card_file(args.file)
     config = load_config(args.config)
-    db = open_database(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
-    with transaction(db.conn) as conn:
-        version = put_card(conn, args.message_id, card_json(card), "put", time.time())
+    version = asyncio.run(_put(config.bot, args.message_id, card_json(card)))
     print(json.dumps({"message_id": args.message_id, "version": version}))
     return 0
 
@@ -45,21 +41,31 @@ def show(args: argparse.Namespace) -> int:
     it takes no lock a writer would wait for, and creates or changes nothing."""
     config = load_config(args.config)
     try:
-        conn = open_read_only(config.bot.database)
+        shown, location = asyncio.run(_show(config.bot, args.message_id, args.history))
     except DatabaseMissing as missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
-    try:
-        shown = show_card(conn, args.message_id, history=args.history)
-    except sqlite3.DatabaseError as error:  # a damaged page met while reading
-        raise unreadable(config.bot.database, error) from None
-    finally:
-        conn.close()
     if shown is None:
-        print(f"error: no card stored for message {args.message_id} in {config.bot.database}", file=sys.stderr)
+        print(f"error: no card stored for message {args.message_id} in {location}", file=sys.stderr)
         return 1
     print(json.dumps(shown, ensure_ascii=False, indent=2))
     return 0
+
+
+async def _put(settings: BotSettings, message_id: str, text: str) -> int:
+    store = await open_store(settings)
+    try:
+        return await store.put_card(message_id, text)
+    finally:
+        await store.close()
+
+
+async def _show(settings: BotSettings, message_id: str, history: bool) -> tuple[dict | None, str]:
+    store = await open_store(settings, read_only=True)
+    try:
+        return await store.show_card(message_id, history=history), store.location
+    finally:
+        await store.close()
 
 
 def read_card_file(path: str) -> dict:

@@ -7,9 +7,9 @@ import asyncio
 import json
 import sys
 
-from ..config import load_config
-from ..store import Store
-from ..store.schema import DatabaseMissing, require_database
+from ..config import BotSettings, load_config
+from ..store import open_store
+from ..store.schema import DatabaseMissing
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,14 +21,18 @@ def run(args: argparse.Namespace) -> int:
     nothing, when there is no database."""
     config = load_config(args.config)
     try:
-        require_database(config.bot.database)
+        deleted = asyncio.run(_prune(config.bot))
     except DatabaseMissing as missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
-    store = Store(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
-    try:
-        deleted = asyncio.run(store.prune(*config.bot.retention))
-    finally:
-        store.close()
     print(json.dumps({"deleted": deleted}))
     return 0
+
+
+async def _prune(settings: BotSettings) -> dict[str, int]:
+    await (await open_store(settings, read_only=True)).close()  # DatabaseMissing, creating nothing, when there is none
+    store = await open_store(settings)
+    try:
+        return await store.prune(*settings.retention)
+    finally:
+        await store.close()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from typing import Callable
 
 from ..config import LarkSecrets, load_config
 from ..lark import LarkClient, LarkError
 from ..sending import CardSender
-from ..store import Store
+from ..config import BotSettings
+from ..sending import Sent
+from ..store import open_store
 from .cards import read_card_file
 
 RECEIVERS = (("--chat-id", "chat_id"), ("--open-id", "open_id"), ("--user-id", "user_id"),
@@ -38,16 +41,21 @@ def run(args: argparse.Namespace) -> int:
     card = read_card_file(args.file)
     config = load_config(args.config)
     receive_id_type, receive_id = args.receiver
-    store = Store(config.bot.database, busy_timeout=config.bot.busy_timeout, synchronous=config.bot.synchronous)
     try:
-        with LarkClient.from_secrets(LarkSecrets.from_env()) as client:
-            sent = CardSender(client, store).send(receive_id_type, receive_id, card, uuid=args.uuid)
+        sent = asyncio.run(_send(config.bot, receive_id_type, receive_id, card, args.uuid))
     except LarkError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    finally:
-        store.close()
     for warning in sent.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(sent.message_id)
     return 0
+
+
+async def _send(settings: BotSettings, receive_id_type: str, receive_id: str, card: dict, uuid: str | None) -> Sent:
+    store = await open_store(settings)
+    try:
+        with LarkClient.from_secrets(LarkSecrets.from_env()) as client:
+            return await CardSender(client, store).send_async(receive_id_type, receive_id, card, uuid=uuid)
+    finally:
+        await store.close()

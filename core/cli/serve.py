@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import tempfile
@@ -11,7 +12,8 @@ from pathlib import Path
 from ..config import load_config
 from ..logs import configure_logging
 from ..registry import load_plugins
-from ..store.schema import open_database
+from ..config import BotSettings
+from ..store import open_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
     load_plugins(config)  # fail fast, once, with a clear message
-    open_database(config.bot.database).conn.close()  # WAL and tables, once, before workers share the file
+    asyncio.run(_prepare_database(config.bot))
     workers = args.workers or config.bot.workers
     with contextlib.ExitStack() as cleanup:
         # several workers: one that cannot start writes its reason here, for this process to print once
@@ -65,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
+
+
+async def _prepare_database(settings: BotSettings) -> None:
+    """Create or migrate the schema (SQLite: and WAL) once, before the workers share the database."""
+    await (await open_store(settings)).close()
 
 
 def _positive(text: str) -> int:

@@ -31,7 +31,7 @@ class LatePusher:
 
     async def push(self, action: Action) -> None:
         """Push the card as stored now (never an older version) to whoever clicked `action`."""
-        stored = self._store.card(action.message_id)
+        stored = await self._store.card(action.message_id)
         if stored is None:
             return
         card = loads(stored.card_json)

@@ -1,6 +1,7 @@
-"""Storage: cards, their history, deliveries (dedupe), card leases and plugin state, in SQLite."""
+"""Storage behind one interface (`Store`, base.py): SQLite (sqlite.py, the default) or PostgreSQL (postgres.py)."""
 
-from .clicks import CardChange, Claim, Delivery, StoredCard, VersionConflict
-from .store import Store, transaction
+from .base import Store
+from .clicks import CardChange, Claim, Delivery, StoredCard, TurnLost, VersionConflict
+from .opening import open_store
 
-__all__ = ["CardChange", "Claim", "Delivery", "Store", "StoredCard", "VersionConflict", "transaction"]
+__all__ = ["CardChange", "Claim", "Delivery", "Store", "StoredCard", "TurnLost", "VersionConflict", "open_store"]

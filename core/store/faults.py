@@ -26,7 +26,9 @@ MALFORMED = "malformed"
 MISSING = "missing"
 READ_ONLY = "read-only"
 IO_ERROR = "io-error"
-UNUSABLE = frozenset({FULL, MALFORMED, MISSING, READ_ONLY, IO_ERROR})
+UNREACHABLE = "unreachable"
+"""PostgreSQL: the server does not answer (down, network cut, connections killed)."""
+UNUSABLE = frozenset({FULL, MALFORMED, MISSING, READ_ONLY, IO_ERROR, UNREACHABLE})
 """States in which this worker cannot work at all: `/healthz` answers 503."""
 
 _STATES = {

@@ -1,63 +1,71 @@
-"""Tell whether the process that wrote a lease or started a delivery still runs (crash recovery).
+"""Which serving processes are alive, told by the database alone (no pids, no host names).
 
-A token is `host:pid:start`, where `start` is the process start time from /proc (so a recycled pid
-does not look alive). A token from another host cannot be checked and counts as alive.
+Every serving process has a random token and a row in `processes` it renews every few seconds
+(`beat`). A process whose row has not been renewed for `host_timeout` seconds is dead, wherever it ran:
+any live process that looks (`sweep`, every beat) records its running clicks `interrupted` and gives
+its cards' turns back. A process that finds its own row gone was taken for dead (frozen, or cut off
+from the database): its running clicks were recorded interrupted, so their commits fail (TurnLost)
+and it carries on under the same token.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-from functools import lru_cache
+import secrets
+
+from .clicks import INTERRUPTED, RUNNING, release_lease
+from .tx import Tx
+
+INTERRUPTED_DETAIL = "the bot process stopped before the plugin finished"
 
 
-def _stat_fields(pid: int) -> list[bytes]:
-    """/proc/PID/stat after the command name (which may hold spaces and parentheses): state is [0]."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return []
+def new_process_token() -> str:
+    """A token no other process, on any host, will have."""
+    return secrets.token_hex(12)
 
 
-def _start_time(pid: int) -> str:
-    fields = _stat_fields(pid)
-    return fields[19].decode() if len(fields) > 19 else "0"
+def process_of(holder: str | None) -> str | None:
+    """A delivery's holder is `process-token/click-number`: the process part."""
+    return holder.rsplit("/", 1)[0] if holder else None
 
 
-@lru_cache(maxsize=1)
-def _host() -> str:
-    return socket.gethostname()
+async def beat(tx: Tx, token: str, now: float, alive_until: float) -> bool:
+    """Renew `token`'s row (creating it); False when it was missing: this process had been taken for dead."""
+    renewed = await tx.run("UPDATE processes SET alive_until = ? WHERE token = ?", (alive_until, token))
+    if not renewed:
+        await tx.run("INSERT INTO processes (token, alive_until, started_at) VALUES (?, ?, ?)",
+                     (token, alive_until, now))
+    return bool(renewed)
 
 
-def process_token() -> str:
-    """The token of the calling process."""
-    return _token_for(os.getpid())
+async def sweep(tx: Tx, now: float) -> list[str]:
+    """Record the running clicks of dead processes as interrupted and free their cards; returns those
+    clicks' delivery ids. A holder with no row at all (a process of an older cardbot) counts as dead."""
+    live = {token for (token,) in await tx.all("SELECT token FROM processes WHERE alive_until >= ?", (now,))}
+    interrupted = [delivery_id for delivery_id, holder in await tx.all(
+        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if process_of(holder) not in live]
+    for delivery_id in interrupted:
+        await _interrupt(tx, delivery_id, now)
+    for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
+        if process_of(holder) not in live:
+            await release_lease(tx, message_id, holder)
+    await tx.run("DELETE FROM processes WHERE alive_until < ?", (now,))
+    return interrupted
 
 
-@lru_cache(maxsize=8)
-def _token_for(pid: int) -> str:
-    return f"{_host()}:{pid}:{_start_time(pid)}"
+async def leave(tx: Tx, token: str, now: float) -> list[str]:
+    """A stopping process: record its clicks still running as interrupted, free its cards, remove its row."""
+    prefix = token + "/"
+    interrupted = [delivery_id for delivery_id, holder in await tx.all(
+        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if holder.startswith(prefix)]
+    for delivery_id in interrupted:
+        await _interrupt(tx, delivery_id, now)
+    for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
+        if holder.startswith(prefix):
+            await release_lease(tx, message_id, holder)
+    await tx.run("DELETE FROM processes WHERE token = ?", (token,))
+    return interrupted
 
 
-def is_alive(token: str | None) -> bool:
-    """False only when `token` names a process on this host that has ended."""
-    if not token:
-        return False
-    host, _, rest = token.partition(":")
-    pid_text, _, start = rest.partition(":")
-    if host != _host():
-        return True
-    try:
-        pid = int(pid_text)
-        os.kill(pid, 0)
-    except ValueError:
-        return False
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    fields = _stat_fields(pid)
-    if fields and fields[0] in (b"Z", b"X"):  # killed, not yet reaped: it will never finish its click
-        return False
-    return start == "0" or (fields[19].decode() if len(fields) > 19 else "0") == start
+async def _interrupt(tx: Tx, delivery_id: str, now: float) -> None:
+    await tx.run("UPDATE deliveries SET status = ?, detail = ?, finished_at = ? WHERE delivery_id = ? AND status = ?",
+                 (INTERRUPTED, INTERRUPTED_DETAIL, now, delivery_id, RUNNING))

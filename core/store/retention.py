@@ -5,24 +5,24 @@ Deletes go in small batches (one short transaction each), so clicks never wait l
 
 from __future__ import annotations
 
-import sqlite3
+from .tx import Tx
 
 BATCH = 2000
 
 _STATEMENTS = {
-    "deliveries": "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries "
-                  "WHERE created_at < :dedupe_before AND status != 'running' AND keep_forever IS NOT 1 LIMIT :batch)",
-    "history": "DELETE FROM history WHERE rowid IN (SELECT h.rowid FROM history h JOIN cards c USING (message_id) "
+    "deliveries": "DELETE FROM deliveries WHERE delivery_id IN (SELECT delivery_id FROM deliveries "
+                  "WHERE created_at < :dedupe_before AND status != 'running' AND COALESCE(keep_forever, 0) = 0 "
+                  "LIMIT :batch)",
+    "history": "DELETE FROM history WHERE (message_id, version) IN (SELECT h.message_id, h.version FROM history h "
+               "JOIN cards c ON c.message_id = h.message_id "
                "WHERE h.created_at < :history_before AND h.version < c.version LIMIT :batch)",
-    "pushes": "DELETE FROM pushes WHERE rowid IN (SELECT rowid FROM pushes "
-              "WHERE created_at < :history_before LIMIT :batch)",
-    "card_leases": "DELETE FROM card_leases WHERE rowid IN (SELECT rowid FROM card_leases "
+    "pushes": "DELETE FROM pushes WHERE id IN (SELECT id FROM pushes WHERE created_at < :history_before LIMIT :batch)",
+    "card_leases": "DELETE FROM card_leases WHERE message_id IN (SELECT message_id FROM card_leases "
                    "WHERE expires_at < :now AND (waiter IS NULL OR waiter_until < :now) LIMIT :batch)",
 }
 
 
-def prune_batch(conn: sqlite3.Connection, now: float, dedupe_seconds: float, history_seconds: float | None
-                ) -> dict[str, int]:
+async def prune_batch(tx: Tx, now: float, dedupe_seconds: float, history_seconds: float | None) -> dict[str, int]:
     """Delete at most one batch per table; returns rows deleted per table (all zero: nothing left to do).
 
     Delivery records of running clicks, and of callbacks whose time could not be checked against the
@@ -35,4 +35,4 @@ def prune_batch(conn: sqlite3.Connection, now: float, dedupe_seconds: float, his
         "history_before": now - history_seconds if history_seconds else float("-inf"),
         "batch": BATCH,
     }
-    return {table: conn.execute(statement, parameters).rowcount for table, statement in _STATEMENTS.items()}
+    return {table: await tx.run(statement, parameters) for table, statement in _STATEMENTS.items()}

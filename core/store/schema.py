@@ -14,9 +14,10 @@ import sqlite_utils
 
 from ..errors import ConfigError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: first release. 2: card_leases.waiter / waiter_until (fair turns between worker processes).
-3: deliveries.keep_forever (the dedupe record of a callback whose time was not checked is never pruned)."""
+3: deliveries.keep_forever (the dedupe record of a callback whose time was not checked is never pruned).
+4: processes (which serving processes are alive: see liveness.py). The same numbers on PostgreSQL."""
 
 
 def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
@@ -106,6 +107,7 @@ TABLES: dict[str, dict[str, type]] = {
         "detail": str, "created_at": float,
     },
     "card_leases": {"message_id": str, "holder": str, "expires_at": float, "waiter": str, "waiter_until": float},
+    "processes": {"token": str, "alive_until": float, "started_at": float},
 }
 """Every table cardbot uses and the columns it needs in it."""
 
@@ -116,6 +118,7 @@ _KEYS: dict[str, tuple[str | tuple[str, ...], set[str]]] = {
     "plugin_state": (("plugin", "message_id", "key"), set()),
     "pushes": ("id", set()),
     "card_leases": ("message_id", set()),
+    "processes": ("token", {"alive_until"}),
 }
 """Primary key and NOT NULL columns of each table, as created."""
 

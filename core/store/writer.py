@@ -1,7 +1,7 @@
 """How writes reach SQLite: batched, committed before anyone hears the result, never stalling the loop.
 
     writer = Writer(loop_conn, thread_conn, busy_timeout=2.0, file=DatabaseFile(path))
-    version = await writer.write(commit_click, change, now)     # committed when this returns
+    version = await writer.write(commit_click, change, now)     # committed when this returns (clicks.py)
 
 Writes issued in one turn of the event loop are run together in one transaction, right on the loop
 (no thread hand-off, no GIL ping-pong), each inside its own savepoint: a function that raises has its
@@ -27,6 +27,7 @@ from typing import Any, Callable, TypeVar
 from ..errors import StoreBusy
 from .faults import BUSY, OK, FaultEpisodes, classify, fault
 from .presence import NO_FILE_CHECK, DatabaseFile, NoFileCheck
+from .tx import SqliteTx, StorageFunction, Tx, drive
 
 log = logging.getLogger("cardbot.store")
 T = TypeVar("T")
@@ -39,7 +40,8 @@ CHECKPOINT_IDLE_SECONDS = 1.0
 
 
 def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tuple]]) -> list[Outcome]:
-    """Run `function(conn, *args)` for each call in one write transaction; (result, error) per call.
+    """Run `function(tx, *args)` (a storage coroutine, see tx.py) for each call in one write transaction;
+    (result, error) per call.
 
     Each call runs in its own savepoint (a batch of one in the transaction alone): one that raises has
     its own writes undone and the others still commit. Raises StoreBusy, with nothing of the batch
@@ -51,13 +53,14 @@ def run_batch(conn: sqlite3.Connection, calls: list[tuple[Callable[..., Any], tu
     except sqlite3.Error as error:
         raise fault(error) from None
     savepoints = len(calls) > 1
+    tx = SqliteTx(conn)
     try:
         outcomes: list[Outcome] = []
         for function, args in calls:
             if savepoints:
                 conn.execute("SAVEPOINT call")
             try:
-                outcomes.append((function(conn, *args), None))
+                outcomes.append((drive(function(tx, *args)), None))
             except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
                 if classify(error) is not None or not conn.in_transaction:  # the database failed, not the call
                     _roll_back(conn)
@@ -83,10 +86,10 @@ def _roll_back(conn: sqlite3.Connection) -> None:
         pass
 
 
-def _touch(conn: sqlite3.Connection) -> None:
+async def _touch(tx: Tx) -> None:
     """The smallest real write: rewrite the schema version as it is (a probe of whether writes work)."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.execute(f"PRAGMA user_version = {int(version)}")
+    row = await tx.one("PRAGMA user_version")
+    await tx.run(f"PRAGMA user_version = {int(row[0]) if row else 0}")
 
 
 class Writer:
@@ -104,8 +107,8 @@ class Writer:
         self.thread = DatabaseThread(thread_conn, file=file, episodes=self.episodes)
         self._pending: list[tuple[Callable[..., Any], tuple, asyncio.Future]] = []
 
-    async def write(self, function: Callable[..., T], *args: Any) -> T:
-        """Run `function(conn, *args)` in a write transaction; return its result once committed."""
+    async def write(self, function: StorageFunction[T], *args: Any) -> T:
+        """Run `function(tx, *args)` in a write transaction; return its result once committed."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         if not self._pending:
@@ -180,7 +183,7 @@ class DatabaseThread:
         self._thread = threading.Thread(target=self._run, name="cardbot-db", daemon=True)
         self._thread.start()
 
-    def write_blocking(self, function: Callable[..., T], *args: Any) -> T:
+    def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
         """Run a write from a plain thread (a sync plugin, the CLI); blocks until committed. Not on the loop.
 
         Raises what `function` raised (its writes undone), or StoreBusy when nothing could be written."""

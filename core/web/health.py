@@ -18,7 +18,7 @@ from .answers import json_answer
 async def healthz(request: Request):
     """Report readiness, the database's state and what this worker serves."""
     runtime = request.app.ctx.runtime
-    database = runtime.store.health()
+    database = await runtime.store.health()
     unusable = database in UNUSABLE
     status = "unavailable" if unusable else "ok" if database == OK else "degraded"
     return json_answer({"status": status, "database": database, "plugins": sorted(runtime.host.plugins),

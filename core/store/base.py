@@ -1,0 +1,171 @@
+"""`Store`: the one storage interface of cardbot; every reader and writer of storage goes through it.
+
+    store = await open_store(settings)                  # SQLite file or PostgreSQL URL ([bot] database)
+    claim = await store.claim_click(...)                # each write committed when it returns
+    shown = await store.show_card("om_1", history=True)
+    await store.close()
+
+The SQL lives in clicks.py, cards.py, liveness.py and retention.py, written once for both backends
+(tx.py); a backend (sqlite.py, postgres.py) says only how a function reaches its database: `write`
+(one transaction, committed before it returns), `read` (committed data now), and how a process waits
+for a card whose turn another process has (`wait_for_turn`).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from typing import Any, TypeVar
+
+from . import cards, clicks, liveness, retention
+from .clicks import CardChange, Claim, Delivery, StateRows, StoredCard
+from .tx import StorageFunction, Tx
+
+T = TypeVar("T")
+
+DATA_TABLES = ("cards", "history", "deliveries", "plugin_state", "pushes", "card_leases")
+"""The tables that hold what cardbot stored (not `processes`, which changes every few seconds)."""
+
+
+class Store(ABC):
+    """Cards, deliveries, card turns, plugin state and live processes of one database."""
+
+    location: str
+    """The database as an administrator names it (a path, or a URL without its password)."""
+
+    # -- how a backend reaches its database -------------------------------------------------------
+
+    @abstractmethod
+    async def write(self, function: StorageFunction[T], *args: Any) -> T:
+        """Run `function(tx, *args)` in a write transaction; its result once committed. Raises StoreBusy
+        (nothing written) when the database cannot take it."""
+
+    @abstractmethod
+    async def read(self, function: StorageFunction[T], *args: Any) -> T:
+        """Run `function(tx, *args)` on committed data, writing nothing."""
+
+    @abstractmethod
+    def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
+        """`write` from a plain thread (a sync plugin, never the event loop); blocks until committed."""
+
+    turn_delays: tuple[float, float]
+    """First and longest wait (s) between tries for a card whose turn another process has."""
+
+    @abstractmethod
+    async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
+        """Wait at most `delay` s for another process to give the card's turn back (a give-back after
+        `since`, a time.monotonic() taken before the try that failed, ends the wait at once)."""
+
+    @abstractmethod
+    async def health(self) -> str:
+        """Whether writes work now: "ok", "busy", "unreachable", or a fault (faults.UNUSABLE)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish queued writes and close every connection."""
+
+    # -- the click path ------------------------------------------------------------------------
+
+    async def claim_click(self, delivery_id: str, message_id: str, holder: str, *, lease_holder: str | None,
+                          lease_seconds: float, plugin: str | None = None, keep_forever: bool = False) -> Claim:
+        """Record the delivery (or find an earlier one) and, given a `lease_holder`, try to take the card's
+        turn, reading `plugin`'s state. `keep_forever` keeps its record from ever being pruned."""
+        now = time.time()
+        return await self.write(clicks.claim_click, delivery_id, message_id, holder, now, lease_holder,
+                                now + lease_seconds, plugin, keep_forever)
+
+    async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float, plugin: str) -> Claim | None:
+        """Take the card's turn and return the card with `plugin`'s state, or None while another process has it."""
+        now = time.time()
+        return await self.write(clicks.lease_card, message_id, holder, now, now + lease_seconds, plugin)
+
+    async def commit_click(self, change: CardChange) -> int | None:
+        """Commit a click's change and end its turn; the new version (None: card unchanged). Raises
+        VersionConflict or TurnLost with nothing written."""
+        return await self.write(clicks.commit_click, change, time.time())
+
+    async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
+                           toast_json: str | None, detail: str | None, plugin: str | None = None, *,
+                           lease_holder: str | None = None) -> None:
+        """Record a click that changed nothing, giving the card's turn back if it had it (`lease_holder`)."""
+        await self.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
+                         plugin, time.time(), lease_holder)
+
+    async def release_lease(self, message_id: str, holder: str) -> None:
+        """Give the card's turn back if `holder` still has it."""
+        await self.write(clicks.release_lease, message_id, holder)
+
+    async def answered_early(self, delivery_id: str, message_id: str, holder: str, toast_json: str, *,
+                             keep_forever: bool = False) -> str:
+        """Record that the click was answered before its plugin finished: "marked", "finished" or "other"."""
+        return await self.write(clicks.mark_answered_early, delivery_id, message_id, holder, toast_json,
+                                time.time(), keep_forever)
+
+    async def delivery(self, delivery_id: str) -> Delivery | None:
+        """The delivery record as committed now."""
+        return await self.read(clicks.read_delivery, delivery_id)
+
+    async def card(self, message_id: str) -> StoredCard | None:
+        """The card as committed now."""
+        return await self.read(clicks.read_card, message_id)
+
+    async def state(self, plugin: str, message_id: str) -> StateRows:
+        """`plugin`'s committed state for the card and plugin-wide, as (scope, key, JSON) rows."""
+        return await self.read(clicks.read_state, plugin, message_id)
+
+    # -- live processes (liveness.py) ----------------------------------------------------------
+
+    async def beat(self, token: str, alive_seconds: float) -> bool:
+        """Say this process lives for `alive_seconds` more; False when it had been taken for dead."""
+        now = time.time()
+        return await self.write(liveness.beat, token, now, now + alive_seconds)
+
+    async def sweep(self) -> list[str]:
+        """Record the running clicks of dead processes interrupted, free their cards; their delivery ids."""
+        return await self.write(liveness.sweep, time.time())
+
+    async def leave(self, token: str) -> list[str]:
+        """This process stops: its running clicks are recorded interrupted; their delivery ids."""
+        return await self.write(liveness.leave, token, time.time())
+
+    # -- cards sent or put, what was pushed to Lark, retention -------------------------------------
+
+    async def put_card(self, message_id: str, card_json: str, made_by: str = "put") -> int:
+        """Store the card as the message's next version (1 for a new message); returns it."""
+        return await self.write(cards.put_card, message_id, card_json, made_by, time.time())
+
+    async def put_sent_card(self, message_id: str, card_json: str) -> int:
+        """Store a card just sent as version 1, unless the message is stored already; returns its version."""
+        return await self.write(cards.put_sent_card, message_id, card_json, time.time())
+
+    def put_sent_card_blocking(self, message_id: str, card_json: str) -> int:
+        """`put_sent_card` for a plain thread (never the event loop)."""
+        return self.write_blocking(cards.put_sent_card, message_id, card_json, time.time())
+
+    async def show_card(self, message_id: str, *, history: bool = False) -> dict[str, Any] | None:
+        """The card as JSON-ready data (with its history and clicks), or None."""
+        return await self.read(cards.show_card, message_id, history)
+
+    async def record_push(self, message_id: str, version: int, delivery_id: str | None, method: str,
+                          accepted: bool, detail: str | None = None) -> None:
+        """Record a push of `version` to Lark and whether Lark accepted it."""
+        await self.write(cards.record_push, message_id, version, delivery_id, method, accepted, detail, time.time())
+
+    async def prune(self, dedupe_seconds: float, history_seconds: float | None) -> dict[str, int]:
+        """Delete expired delivery records, history and leases, batch by batch; returns rows deleted per table."""
+        total: dict[str, int] = {}
+        while True:
+            deleted = await self.write(retention.prune_batch, time.time(), dedupe_seconds, history_seconds)
+            for table, count in deleted.items():
+                total[table] = total.get(table, 0) + count
+            if not any(deleted.values()):
+                return total
+
+    async def table_rows(self) -> dict[str, list[tuple]]:
+        """Every row of every data table, sorted (for tests that prove nothing was stored)."""
+        return await self.read(_table_rows)
+
+
+async def _table_rows(tx: Tx) -> dict[str, list[tuple]]:
+    return {table: sorted((tuple(row) for row in await tx.all(f"SELECT * FROM {table}")), key=repr)
+            for table in DATA_TABLES}

@@ -1,0 +1,81 @@
+"""`SqliteStore`: the embedded default, one SQLite file (WAL) shared by the worker processes of one host.
+
+Writes are batched per event-loop turn and committed before anyone hears the result (see writer.py);
+reads use per-thread connections and never wait for writers (WAL). A process waiting for a card another
+process has tries again after a short sleep (SQLite has no way to wake it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ..errors import StoreBusy
+from .base import Store, T
+from .tx import StorageFunction
+from .faults import READ_ONLY, fault
+from .presence import DatabaseFile
+from .reads import ReadConnections
+from .schema import connect, open_database, open_read_only, unreadable
+from .tx import SqliteTx, drive
+from .writer import Writer
+
+
+class SqliteStore(Store):
+    """The database file at `path`; `read_only` opens it for reading only (creating and locking nothing)."""
+
+    def __init__(self, path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal",
+                 read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._writer: Writer | None = None
+        if read_only:
+            conn = open_read_only(self.path)
+            self._reads: ReadConnections | None = None
+            self._read_only = SqliteTx(conn)
+            return
+        self._db = open_database(self.path, busy_timeout=busy_timeout, synchronous=synchronous)
+        self._writer = Writer(self._db.conn, connect(self.path, busy_timeout=busy_timeout, synchronous=synchronous),
+                              busy_timeout=busy_timeout, file=DatabaseFile(self.path))
+        self._reads = ReadConnections(self.path, busy_timeout=busy_timeout)
+
+    async def write(self, function: StorageFunction[T], *args: Any) -> T:
+        return await self._require_writer().write(function, *args)
+
+    async def read(self, function: StorageFunction[T], *args: Any) -> T:
+        try:
+            return drive(function(self._reader(), *args))
+        except sqlite3.DatabaseError as error:  # a damaged page met while reading
+            if self._writer is None:
+                raise unreadable(self.path, error) from None
+            raise fault(error) from None
+
+    def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
+        return self._require_writer().thread.write_blocking(function, *args)
+
+    turn_delays = (0.001, 0.002)
+
+    async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
+        await asyncio.sleep(delay)
+
+    async def health(self) -> str:
+        return self._require_writer().health()
+
+    async def close(self) -> None:
+        if self._writer is None:
+            self._read_only.conn.close()
+            return
+        self._writer.close()
+        assert self._reads is not None
+        self._reads.close()
+        self._db.conn.close()
+
+    def _reader(self) -> SqliteTx:
+        return SqliteTx(self._reads.get()) if self._reads is not None else self._read_only
+
+    def _require_writer(self) -> Writer:
+        if self._writer is None:
+            raise StoreBusy(f"{self.path} was opened for reading only", READ_ONLY)
+        return self._writer
