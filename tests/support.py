@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -135,17 +136,40 @@ def server_database(server: BotServer) -> Path | str:
     return server.env.get("CARDBOT_DATABASE") or load_config(server.config_path).bot.database
 
 
-def read_store(server: BotServer, read: Callable[[Store], Awaitable[T]]) -> T:
-    """`await read(store)` on `server`'s database, opened read-only through cardbot's own storage interface."""
+def read_store(server: BotServer, read: Callable[[Store], Awaitable[T]], *, read_only: bool = True) -> T:
+    """`await read(store)` on `server`'s database, opened (read-only) through cardbot's own storage interface."""
     async def run() -> T:
         settings = replace(load_config(server.config_path).bot, database=server_database(server))
-        store = await open_store(settings, read_only=True)
+        store = await open_store(settings, read_only=read_only)
         try:
             return await read(store)
         finally:
             await store.close()
 
     return asyncio.run(run())
+
+
+def put_state(server: BotServer, plugin: str, message_id: str, values: dict[str, Any]) -> None:
+    """Store a plugin's state for one card directly (a test's starting point), through cardbot's store."""
+    async def write(store: Store) -> None:
+        await store.put_state(plugin, message_id, {key: json.dumps(value) for key, value in values.items()})
+    read_store(server, write, read_only=False)
+
+
+def serving_processes(server: BotServer, message_id: str) -> set[str]:
+    """The tokens of the serving processes that ran the card's clicks (from `card show --history`)."""
+    return {click["holder"].rsplit("/", 1)[0] for click in show_card(server, message_id, history=True)["clicks"]}
+
+
+def assert_undamaged(server: BotServer) -> None:
+    """The server's SQLite file passes integrity_check (PostgreSQL keeps its own consistency)."""
+    database = server_database(server)
+    if isinstance(database, Path):
+        conn = sqlite3.connect(database)
+        try:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            conn.close()
 
 
 def database_snapshot(server: BotServer) -> dict[str, list[tuple]]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from support import new_message_id, plugin_state, put_card, show_card, start_server
+from support import new_message_id, plugin_state, put_card, serving_processes, show_card, start_server
 from test_vote import poll_card, texts
 
 
@@ -45,13 +44,6 @@ def post_all(server, requests_to_send):
         return list(pool.map(post, requests_to_send))
 
 
-def worker_pids(server, message_id):
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    holders = conn.execute("SELECT holder FROM deliveries WHERE message_id = ?", (message_id,)).fetchall()
-    conn.close()
-    return {holder.split(":")[1] for (holder,) in holders}
-
-
 def repeats_seen_running(server, delivery_id: str) -> list[str]:
     """The worker pid of each repeat of `delivery_id` that arrived while its first copy was running."""
     return re.findall(rf"\[(\d+)\] cardbot\.clicks: delivery {re.escape(delivery_id)} is a repeat; "
@@ -76,7 +68,7 @@ def test_sixty_people_voting_at_once_leave_exact_counts_and_one_version_each(wor
     assert [entry["version"] for entry in shown["history"]] == list(range(1, voters + 2))
     assert sorted(entry["operator"] for entry in shown["history"][1:]) == sorted(votes)
     assert plugin_state(workers_bot, "vote", message_id)["counts"] == {"a": third, "b": third, "c": third}
-    pids = worker_pids(workers_bot, message_id)
+    pids = serving_processes(workers_bot, message_id)
     assert len(pids) == 2  # both worker processes took votes
     figures["concurrent voters"] = {"workers": 2, "voters_at_once": voters,
                                     "answers_200": sum(r.status_code == 200 for r in responses),

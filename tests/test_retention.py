@@ -13,12 +13,18 @@ from cardbot.config import parse_config
 from cardbot.errors import ConfigError
 from cardbot.store.retention import prune_batch
 from cardbot.store.schema import open_database
+from cardbot.store.tx import SqliteTx, drive
 from support import button_card, new_message_id, put_card, show_card
 
 
 COUNTER = '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n'
 SHORT_RETENTION = ("timestamp_tolerance = 1\ndedupe_retention_hours = 0.0006\n"  # 2.16 s: outlives the 2 s window
                    "history_retention_days = 0.000025\n")  # 2.16 s
+
+
+def prune(conn: sqlite3.Connection, now: float, **retention: float | None) -> dict[str, int]:
+    """One batch of the shared prune SQL, on an SQLite connection."""
+    return drive(prune_batch(SqliteTx(conn), now, **retention))
 
 
 def now_ms() -> str:
@@ -75,7 +81,7 @@ def test_a_running_click_is_never_pruned_however_old(tmp_path):
     old = time.time() - 10 * 86400
     conn.execute("INSERT INTO deliveries (delivery_id, message_id, status, created_at) VALUES "
                  "('done', 'om_1', 'done', ?), ('busy', 'om_1', 'running', ?)", (old, old))
-    deleted = prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=None)
+    deleted = prune(conn, time.time(), dedupe_seconds=3600, history_seconds=None)
     assert deleted["deliveries"] == 1
     assert [row[0] for row in conn.execute("SELECT delivery_id FROM deliveries")] == ["busy"]
 
@@ -88,8 +94,8 @@ def test_prune_keeps_history_forever_when_given_no_history_retention(tmp_path):
                  (old, old))
     conn.execute("INSERT INTO history (message_id, version, made_by, created_at) VALUES ('om_1', 1, 'put', ?), "
                  "('om_1', 2, 'plugin', ?)", (old, old))
-    assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=None)["history"] == 0
-    assert prune_batch(conn, time.time(), dedupe_seconds=3600, history_seconds=86400)["history"] == 1
+    assert prune(conn, time.time(), dedupe_seconds=3600, history_seconds=None)["history"] == 0
+    assert prune(conn, time.time(), dedupe_seconds=3600, history_seconds=86400)["history"] == 1
     assert [row[0] for row in conn.execute("SELECT version FROM history")] == [2]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
-from support import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, show_card
+from support import DONE_ELEMENTS, SEED_BUTTON, new_message_id, put_card, seed_card, server_database, show_card
 
 
 def test_encrypted_signed_trigger_click_answers_the_done_card(bot, kit):
@@ -28,8 +29,9 @@ def test_encrypted_signed_trigger_click_answers_the_done_card(bot, kit):
     assert click["operator"].startswith("ou_")
     assert click["patch"]["ops"] == [{"op": "elements", "locale": "zh_cn", "elements": DONE_ELEMENTS}]
     assert shown["history"][0]["created_at"] <= click["created_at"] <= time.time()
-    with sqlite3.connect(bot.directory / "cardbot.db") as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if isinstance(server_database(bot), Path):
+        with sqlite3.connect(server_database(bot)) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_legacy_click_answers_the_done_card_itself(bot, kit):

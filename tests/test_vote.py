@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
-from support import new_message_id, plugin_state, put_card, show_card, start_server
+from support import new_message_id, plugin_state, put_card, put_state, show_card, start_server
 
 
 def poll_card(options=("yes", "no"), *, labels=None):
@@ -121,11 +120,8 @@ def test_a_two_thousand_person_poll_keeps_its_voters_out_of_the_card(vote_bot, k
     message_id = new_message_id()
     put_card(vote_bot, message_id, poll_card())
     earlier = {f"ou_{n:04d}": "yes" if n % 2 else "no" for n in range(1999)}  # already voted, in plugin state
-    with sqlite3.connect(vote_bot.directory / "cardbot.db") as conn:
-        conn.executemany("INSERT INTO plugin_state (plugin, message_id, key, value) VALUES ('vote', ?, ?, ?)",
-                         [(message_id, f"voter:{person}", json.dumps(option)) for person, option in earlier.items()])
-        conn.execute("INSERT INTO plugin_state (plugin, message_id, key, value) VALUES ('vote', ?, 'counts', ?)",
-                     (message_id, json.dumps({"yes": 999, "no": 1000})))
+    put_state(vote_bot, "vote", message_id, {**{f"voter:{person}": option for person, option in earlier.items()},
+                                             "counts": {"yes": 999, "no": 1000}})
     answer = vote(vote_bot, kit, message_id, "yes", "ou_2000")
     card = answer["card"]["data"]
     assert texts(card) == ["Yes (1000)", "No (1000)"]

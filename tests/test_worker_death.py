@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from support import button_card, new_message_id, put_card, show_card
 CONFIG = """
 [bot]
 database = "cardbot.db"
+host_timeout = 2
 
 [plugins.slow]
 enabled = true
@@ -58,15 +58,6 @@ def click(server, kit, message_id: str, value: dict, timeout: float = 10.0) -> r
     return server.post("/lark/callback", body, headers, timeout=timeout)
 
 
-def holder_pid(server, message_id: str) -> int | None:
-    conn = sqlite3.connect(server.directory / "cardbot.db")
-    try:
-        row = conn.execute("SELECT holder FROM deliveries WHERE message_id = ?", (message_id,)).fetchone()
-    finally:
-        conn.close()
-    return int(row[0].split(":")[1]) if row and row[0] else None
-
-
 def healthy(server) -> bool:
     try:
         return server.session.get(server.base_url + "/healthz", timeout=2).status_code == 200
@@ -82,7 +73,6 @@ def test_killed_workers_are_replaced_and_their_running_click_is_recorded_interru
     put_card(server, slow_message, button_card("slow", seconds=600))
     answer = click(server, kit, slow_message, {"button_type": "slow", "button_id": "b1", "seconds": 600})
     assert answer.json().get("toast", {}).get("type") == "info", answer.json()  # "processing": the plugin runs on in its worker
-    assert holder_pid(server, slow_message) in first
 
     for pid in first:  # every worker at once: today nothing answers any more
         os.kill(pid, signal.SIGKILL)
@@ -95,7 +85,8 @@ def test_killed_workers_are_replaced_and_their_running_click_is_recorded_interru
     response = click(server, kit, message_id, {"button_type": "echo_sync", "button_id": "b1"})
     assert response.status_code == 200 and response.json()["toast"]["type"] == "success"
     assert server.process.poll() is None and worker_pids(main_pid) == replaced
-    assert show_card(server, slow_message, history=True)["clicks"][0]["status"] == "interrupted"
+    wait_for(lambda: show_card(server, slow_message, history=True)["clicks"][0]["status"] == "interrupted", 15,
+             "the killed worker's click to be recorded interrupted (host_timeout)")
     log = server.log()
     assert log.count("died (killed by SIGKILL); starting a replacement") == 2
     assert "click(s) were interrupted by a stop or crash" in log

@@ -113,6 +113,11 @@ class Store(ABC):
         """`plugin`'s committed state for the card and plugin-wide, as (scope, key, JSON) rows."""
         return await self.read(clicks.read_state, plugin, message_id)
 
+    async def put_state(self, plugin: str, scope: str, values: dict[str, str]) -> None:
+        """Store `plugin`'s state outside any click (an import, a test's starting point): key → JSON text,
+        under `scope` (a message id, or "" for plugin-wide)."""
+        await self.write(clicks.put_state, plugin, scope, tuple(values.items()))
+
     # -- live processes (liveness.py) ----------------------------------------------------------
 
     async def beat(self, token: str, alive_seconds: float) -> bool:

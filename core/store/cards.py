@@ -102,11 +102,12 @@ async def card_history(tx: Tx, message_id: str) -> list[dict[str, Any]]:
 
 
 async def card_clicks(tx: Tx, message_id: str) -> list[dict[str, Any]]:
-    """Every recorded delivery of a click on the card, oldest first, with how it ended."""
+    """Every recorded delivery of a click on the card, oldest first, with how it ended and which serving
+    process ran it (`holder`: the process's random token, then the click's number in it)."""
     rows = await tx.all(
-        "SELECT delivery_id, status, answer, plugin, version, detail, created_at, finished_at FROM deliveries "
+        "SELECT delivery_id, status, answer, plugin, version, detail, created_at, finished_at, holder FROM deliveries "
         "WHERE message_id = ? ORDER BY created_at, delivery_id",
         (message_id,),
     )
-    keys = ("delivery_id", "status", "answer", "plugin", "version", "detail", "created_at", "finished_at")
+    keys = ("delivery_id", "status", "answer", "plugin", "version", "detail", "created_at", "finished_at", "holder")
     return [dict(zip(keys, row)) for row in rows]

@@ -190,7 +190,7 @@ async def commit_click(tx: Tx, change: CardChange, now: float) -> int | None:
             (change.message_id, version, change.plugin, change.button_type, change.operator,
              change.delivery_id, change.patch_json, now),
         )
-    await _write_state(tx, change)
+    await _write_state(tx, change.state_writes, change.state_additions)
     if not await _record_outcome(tx, change.delivery_id, change.holder, change.status, change.toast_json,
                                  change.detail, change.plugin, version, now):
         raise TurnLost(f"click {change.delivery_id} was recorded interrupted before it could commit")
@@ -210,9 +210,11 @@ async def _record_outcome(tx: Tx, delivery_id: str, holder: str, status: str, to
     ) == 1
 
 
-async def _write_state(tx: Tx, change: CardChange) -> None:
-    """The click's state writes, in key order (so concurrent commits on PostgreSQL lock rows in one order)."""
-    for plugin, scope, key, value in sorted(change.state_writes, key=lambda write: write[:3]):
+async def _write_state(tx: Tx, writes: tuple[tuple[str, str, str, str | None], ...],
+                       additions: tuple[tuple[str, str, float], ...]) -> None:
+    """State writes and counter additions, in key order (so concurrent commits on PostgreSQL lock rows in
+    one order and cannot deadlock)."""
+    for plugin, scope, key, value in sorted(writes, key=lambda write: write[:3]):
         if value is None:
             await tx.run("DELETE FROM plugin_state WHERE plugin = ? AND message_id = ? AND key = ?",
                          (plugin, scope, key))
@@ -224,12 +226,17 @@ async def _write_state(tx: Tx, change: CardChange) -> None:
             )
     add = ("CAST(CAST(plugin_state.value AS DOUBLE PRECISION) + CAST(excluded.value AS DOUBLE PRECISION) AS TEXT)"
            if tx.dialect == POSTGRES else "json(plugin_state.value + excluded.value)")
-    for plugin, key, amount in sorted(change.state_additions):
+    for plugin, key, amount in sorted(additions):
         await tx.run(
             "INSERT INTO plugin_state (plugin, message_id, key, value) VALUES (?, '', ?, ?) "
             f"ON CONFLICT (plugin, message_id, key) DO UPDATE SET value = {add}",
             (plugin, key, _number(amount)),
         )
+
+
+async def put_state(tx: Tx, plugin: str, scope: str, items: tuple[tuple[str, str], ...]) -> None:
+    """Store state values (key, JSON text) outside a click."""
+    await _write_state(tx, tuple((plugin, scope, key, value) for key, value in items), ())
 
 
 def _number(amount: float) -> str:

@@ -1,63 +1,147 @@
-"""Card leases between processes: one holder at a time, a dead holder is replaced, waiting processes go next."""
+"""Card turns and liveness through the Store, on SQLite and PostgreSQL: one click holds a card at a time,
+a process waiting in line goes next, a process silent past host_timeout is dead (its running clicks
+interrupted, its cards freed), one taken for dead cannot commit; schema versions migrate and a newer one
+is refused."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import sqlite3
-import time
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
+from cardbot.config import parse_config
 from cardbot.errors import ConfigError
+from cardbot.store import CardChange, Store, TurnLost, open_store
 from cardbot.store import clicks
-from cardbot.store.liveness import _token_for, process_token
 from cardbot.store.schema import SCHEMA_VERSION, open_database
 
-A = process_token()
-B = _token_for(os.getppid())  # another live process
-DEAD = A.replace(f":{os.getpid()}:", ":999999:")
+from backends import fresh_database, postgres_unavailable_reason
+
 LEASE = 90.0
+A, B = "proc-a/1", "proc-b/1"
 
 
-@pytest.fixture
-def conn(tmp_path):
-    db = open_database(tmp_path / "cardbot.db")
-    yield db.conn
-    db.conn.close()
+async def open_at(database: Path | str) -> Store:
+    return await open_store(parse_config({"bot": {"database": str(database)}}, Path("/tmp/plugins.toml")).bot)
 
 
-def take(conn, holder):
-    now = time.time()
-    return clicks._take_lease(conn, "om_1", holder, now, now + LEASE)
+@asynccontextmanager
+async def opened(database: Path | str):
+    store = await open_at(database)
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
-def test_one_holder_at_a_time_and_the_holder_may_take_it_again(conn):
-    assert take(conn, A)
-    assert not take(conn, B)
-    assert take(conn, A)  # kept for A's next click
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        yield tmp_path / "cardbot.db"
+        return
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with fresh_database() as url:
+        yield url
 
 
-def test_a_released_card_goes_to_the_process_waiting_in_line(conn):
-    assert take(conn, A)
-    assert not take(conn, B)  # B is now in line
-    clicks.release_lease(conn, "om_1", A)
-    assert not take(conn, A)  # A must let B go first
-    assert take(conn, B)
-    clicks.release_lease(conn, "om_1", B)
-    assert take(conn, A)  # B's place in line ended when it took its turn
+def run(database, work):
+    async def go():
+        async with opened(database) as store:
+            await store.put_card("om_1", '{"schema": "2.0", "body": {"elements": []}}')
+            return await work(store)
+    return asyncio.run(go())
 
 
-def test_a_waiting_process_that_stops_trying_loses_its_place(conn, monkeypatch):
-    assert take(conn, A)
-    assert not take(conn, B)
-    clicks.release_lease(conn, "om_1", A)
-    monkeypatch.setattr(time, "time", lambda real=time.time: real() + clicks.WAIT_TURN_SECONDS + 1)
-    assert take(conn, A)
+async def take(store: Store, holder: str) -> bool:
+    return await store.lease_card("om_1", holder, lease_seconds=LEASE, plugin="p") is not None
 
 
-def test_a_lease_held_by_a_dead_process_is_taken_over(conn):
-    assert take(conn, DEAD)
-    assert take(conn, A)
+async def claim(store: Store, delivery: str, holder: str) -> clicks.Claim:
+    return await store.claim_click(delivery, "om_1", holder, lease_holder=holder, lease_seconds=LEASE, plugin="p")
+
+
+def change(delivery: str, holder: str, base: int) -> CardChange:
+    return CardChange(delivery_id=delivery, message_id="om_1", holder=holder, base_version=base,
+                      card_json='{"schema": "2.0", "body": {"elements": [{"tag": "hr"}]}}', plugin="p",
+                      button_type="b", operator="ou_1", patch_json=None, toast_json=None, status=clicks.DONE,
+                      detail=None, state_writes=(("p", "om_1", "k", "1"),), state_additions=(("p", "n", 2),))
+
+
+def test_one_click_holds_a_card_at_a_time_and_one_waiting_in_line_goes_next(database):
+    async def work(store):
+        assert await take(store, A)
+        assert not await take(store, B)  # B is now in line
+        assert not await take(store, "proc-c/1")
+        await store.release_lease("om_1", A)
+        assert not await take(store, "proc-c/1")  # C must let B go first
+        assert await take(store, B)
+        await store.release_lease("om_1", B)
+        return await take(store, A)  # B's place in line ended when it took its turn
+    assert run(database, work)
+
+
+def test_a_claim_takes_the_turn_and_reads_the_plugins_state_in_one_write(database):
+    async def work(store):
+        first = await claim(store, "d1", A)
+        await store.commit_click(change("d1", A, first.card.version))
+        second = await claim(store, "d2", B)
+        repeat = await claim(store, "d1", B)
+        return first, second, repeat
+    first, second, repeat = run(database, work)
+    assert first.leased and first.state == ()
+    assert second.leased and sorted(second.state) == [("", "n", "2"), ("om_1", "k", "1")]
+    assert repeat.earlier is not None and repeat.earlier.status == clicks.DONE and not repeat.leased
+
+
+def test_counters_add_up_across_commits(database):
+    async def work(store):
+        for number in range(3):
+            taken = await claim(store, f"d{number}", A)
+            await store.commit_click(change(f"d{number}", A, taken.card.version))
+        return await store.state("p", "om_1")
+    assert ("", "n", "6") in run(database, work)
+
+
+def test_a_silent_process_is_dead_its_clicks_interrupted_and_its_cards_freed(database):
+    async def work(store):
+        await store.beat("proc-a", 0.2)
+        await store.beat("proc-b", 60)
+        await claim(store, "d1", A)
+        assert not await take(store, B)
+        assert await store.sweep() == []  # A is still alive
+        await asyncio.sleep(0.3)
+        interrupted = await store.sweep()
+        taken = await take(store, B)
+        return interrupted, taken, await store.delivery("d1")
+    interrupted, taken, delivery = run(database, work)
+    assert interrupted == ["d1"] and taken and delivery.status == clicks.INTERRUPTED
+
+
+def test_a_process_taken_for_dead_cannot_commit_and_learns_it_at_its_next_beat(database):
+    async def work(store):
+        await store.beat("proc-a", 0.1)
+        taken = await claim(store, "d1", A)
+        await asyncio.sleep(0.2)
+        await store.sweep()
+        with pytest.raises(TurnLost):
+            await store.commit_click(change("d1", A, taken.card.version))
+        return await store.beat("proc-a", 60), await store.card("om_1")
+    renewed, card = run(database, work)
+    assert renewed is False and card.version == 1  # nothing of the click was written
+
+
+def test_a_stopping_process_records_its_running_clicks_interrupted(database):
+    async def work(store):
+        await store.beat("proc-a", 60)
+        await claim(store, "d1", A)
+        left = await store.leave("proc-a")
+        return left, await take(store, B)
+    assert run(database, work) == (["d1"], True)
 
 
 def test_a_version_1_database_gains_the_waiting_line(tmp_path):
@@ -70,7 +154,7 @@ def test_a_version_1_database_gains_the_waiting_line(tmp_path):
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_a_version_2_database_keeps_its_deliveries_and_gains_keep_forever(tmp_path):
+def test_a_version_2_database_keeps_its_deliveries_and_gains_keep_forever_and_processes(tmp_path):
     conn = sqlite3.connect(tmp_path / "v2.db")
     conn.execute("CREATE TABLE deliveries (delivery_id TEXT PRIMARY KEY, message_id TEXT, status TEXT NOT NULL, "
                  "answer TEXT, toast TEXT, plugin TEXT, version INTEGER, holder TEXT, detail TEXT, "
@@ -80,15 +164,49 @@ def test_a_version_2_database_keeps_its_deliveries_and_gains_keep_forever(tmp_pa
     conn.commit()
     conn.close()
     db = open_database(tmp_path / "v2.db")
-    assert "keep_forever" in db["deliveries"].columns_dict
+    assert "keep_forever" in db["deliveries"].columns_dict and "alive_until" in db["processes"].columns_dict
     assert db.execute("SELECT delivery_id, keep_forever FROM deliveries").fetchall() == [("v2:e", None)]
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
-def test_a_database_from_a_newer_cardbot_is_refused_naming_the_file(tmp_path):
-    path = tmp_path / "newer.db"
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    conn.close()
-    with pytest.raises(ConfigError, match=rf"{path} was written by a newer cardbot"):
-        open_database(path)
+def test_a_database_from_a_newer_cardbot_is_refused_naming_it(database):
+    if isinstance(database, Path):
+        conn = sqlite3.connect(database)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.close()
+    else:
+        asyncio.run(_set_postgres_version(database, SCHEMA_VERSION + 1))
+    with pytest.raises(ConfigError, match=r"was written by a newer cardbot"):
+        asyncio.run(_open_and_close(database))
+
+
+def test_hosts_starting_together_migrate_a_new_postgresql_database_once(database):
+    if isinstance(database, Path):
+        pytest.skip("PostgreSQL only: SQLite workers of one host open the file one after another")
+
+    async def start_together():
+        stores = await asyncio.gather(*(open_at(database) for _ in range(6)))
+        for store in stores:
+            await store.close()
+    asyncio.run(start_together())
+    assert asyncio.run(_postgres_versions(database)) == [SCHEMA_VERSION]
+
+
+async def _open_and_close(database):
+    async with opened(database):
+        pass
+
+
+async def _set_postgres_version(url: str, version: int) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute("CREATE TABLE cardbot_schema (version INTEGER NOT NULL)")
+        await conn.execute("INSERT INTO cardbot_schema VALUES (%s)", (version,))
+
+
+async def _postgres_versions(url: str) -> list[int]:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        return [row[0] for row in await (await conn.execute("SELECT version FROM cardbot_schema")).fetchall()]

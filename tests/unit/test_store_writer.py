@@ -27,16 +27,25 @@ def conn(tmp_path):
     conn.close()
 
 
-def insert(conn, key):
+async def insert(tx, key):
+
+
+    conn = tx.conn
     conn.execute("INSERT INTO t VALUES (?)", (key,))
     return key
 
 
-def fail_before_writing(conn):
+async def fail_before_writing(tx):
+
+
+    conn = tx.conn
     raise ValueError("nothing written")
 
 
-def fail_after_writing(conn):
+async def fail_after_writing(tx):
+
+
+    conn = tx.conn
     conn.execute("INSERT INTO t VALUES ('half')")
     raise ValueError("written, then failed")
 
@@ -79,7 +88,9 @@ def test_a_locked_database_is_store_busy_and_writes_nothing(conn, tmp_path):
 
 # -- the Writer and its thread, against a database that another connection really locks -----------
 
-def bump(conn):
+async def bump(tx):
+
+    conn = tx.conn
     conn.execute("UPDATE n SET v = v + 1")
     return "bumped"
 
@@ -180,7 +191,9 @@ def test_blocking_writes_hear_their_own_outcome_when_the_database_is_locked_midw
     thread = DatabaseThread(thread_conn)
     started, go = threading.Event(), threading.Event()
 
-    def blocker(conn):  # holds the thread's first batch until the three writes below are queued behind it
+    async def blocker(tx):  # holds the thread's first batch until the three writes below are queued behind it
+
+        conn = tx.conn
         started.set()
         go.wait(30)
 
@@ -206,7 +219,9 @@ def test_blocking_writes_hear_their_own_outcome_when_the_database_is_locked_midw
 def test_a_database_fault_inside_a_call_fails_the_whole_batch_and_writes_nothing(conn):
     conn.execute("PRAGMA max_page_count = %d" % conn.execute("PRAGMA page_count").fetchone()[0])
 
-    def big(conn):
+    async def big(tx):
+
+        conn = tx.conn
         conn.execute("INSERT INTO t VALUES (?)", ("x" * 100_000,))
 
     with pytest.raises(StoreBusy) as raised:
@@ -233,7 +248,9 @@ def test_a_full_disk_fails_writes_at_once_and_is_logged_once_per_episode(db_path
     loop_conn, thread_conn = connect(db_path), connect(db_path)
     full_at = loop_conn.execute("PRAGMA page_count").fetchone()[0]
 
-    def big(conn, key):
+    async def big(tx, key):
+
+        conn = tx.conn
         conn.execute("INSERT INTO t VALUES (?)", (key + "x" * 50_000,))
 
     async def main():
