@@ -8,12 +8,13 @@
 
 Writes are held until the click commits and land in the same transaction as the card change, so
 state and card never disagree; when the plugin fails, nothing it set is kept. Values are JSON.
-Reads never touch the database: the plugin's state (for this card and plugin-wide) is read in the
-same write that starts the click's turn, so a read is a plain call on any backend and never blocks
-the event loop. `state.card` is exact (clicks on one card are serialised). `state.plugin` is shared by
-every card: it reads as it was when the turn began, `set` there is last-writer-wins across concurrent
-clicks on different cards; use `add` for counters. Keep plugin-wide state small: all of it is read
-with every click of the plugin.
+Reads are plain calls that never block the event loop on a network: on SQLite they read the local
+file (never waiting for writers); on PostgreSQL the plugin's state for this card and its plugin-wide
+state are read with the card in the write that starts the click's turn, and reads come from there.
+`state.card` is exact (clicks on one card are serialised). `state.plugin` is shared by every card (on
+PostgreSQL it reads as it was when the turn began): `set` there is last-writer-wins across concurrent
+clicks on different cards; use `add` for counters. On PostgreSQL keep a plugin's state per card and
+plugin-wide small (hundreds of keys, not tens of thousands): all of it is read with every click.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from ..bot import Bot
 from ..config import BotSettings
 from ..patches import card_has_value
 from ..registry import LoadedPlugin, PluginHost
-from ..state import State, StateSnapshot
+from ..state import State
 from ..errors import StoreBusy
 from ..jsoncodec import dumps, loads
 from ..store import CardChange, Delivery, Store, TurnLost, VersionConflict
@@ -136,7 +136,7 @@ class ClickPipeline:
         action = click.action
         stored = turn.card
         assert stored is not None
-        state = State(StateSnapshot(turn.state), plugin.name, action.message_id)
+        state = State(self._store.state_reader(turn.state), plugin.name, action.message_id)
         try:
             patch = await self._runner.run_action(                          # 8 dispatch
                 plugin, self._time_left(click),

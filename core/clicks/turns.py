@@ -8,8 +8,10 @@
 In this process, clicks on one card queue on an asyncio lock; a click queued behind another claims its
 delivery meanwhile, so a redelivery is answered without waiting in line. Across processes and hosts a
 lease row in the database, held under the click's own holder id, decides: taken in the click's claim (the same write reads the card and the
-plugin's state), given back with its commit. A process that finds the card taken puts itself in line
-(store/clicks.py) and waits to be woken (PostgreSQL: NOTIFY) or tries again shortly (SQLite). A turn
+plugin's state), given back with its commit, or handed straight to the next click queued for the card
+in this process (at most MAX_TURNS in a row while another process waits), so a hot card does not change
+hands on every click. A process that finds the card taken puts itself in line (store/clicks.py) and
+waits to be woken (PostgreSQL: NOTIFY) or tries again shortly (SQLite). A turn
 whose click ended without giving it back (an exception, a plugin thread still running) is given back
 when the block exits. The lease of a process that dies is freed by whichever live process next sweeps
 (store/liveness.py), within `[bot] host_timeout`.
@@ -20,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, AsyncIterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, AsyncIterator, Coroutine
 
 from ..errors import StoreBusy
 from ..store import CardChange, Delivery, Store, StoredCard
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
     from .pipeline import Click
 
 log = logging.getLogger("cardbot.clicks")
+MAX_TURNS = 16
+"""Clicks of one process in a row that may keep a card while a click of another process waits for it."""
 
 
 @dataclass
@@ -55,46 +60,66 @@ class CardTurns:
         self._lease_seconds = lease_seconds
         self._hard_limit = hard_limit
         self._locks: dict[str, asyncio.Lock] = {}
-        self._users: dict[str, int] = {}
+        self._queued: dict[str, deque[str]] = {}
+        """Per card, the holders of the clicks here waiting for the lock, in the lock's (FIFO) order."""
+        self._handed: set[str] = set()
+        """Clicks a committing click handed the card's lease to (they skip taking it)."""
+        self._streak: dict[str, int] = {}
+        self._background: set[asyncio.Task] = set()
 
     @asynccontextmanager
     async def card(self, click: Click, *, plugin: str) -> AsyncIterator[Turn]:
         """Wait for, then hold, the click's card for `plugin`; gives the turn back on exit unless ended."""
         message_id = click.action.message_id
         early: Claim | None = None
-        if message_id in self._users:  # queued behind a click on this card here: claim the delivery meanwhile
+        if message_id in self._locks:  # queued behind a click on this card here: claim the delivery meanwhile
             early = await self._claim(click, None)
             if early.earlier is not None or early.card is None:
                 yield Turn(early.earlier, early.card, False)
                 return
         lock = self._locks.setdefault(message_id, asyncio.Lock())
-        self._users[message_id] = self._users.get(message_id, 0) + 1
+        queue = self._queued.setdefault(message_id, deque())
+        queue.append(click.holder)
         try:
             async with lock:
-                claim = await self._claim(click, plugin) if early is None else None
-                if claim is not None and (claim.earlier is not None or claim.card is None):
-                    yield Turn(claim.earlier, claim.card, False)
-                    return
-                if claim is None or not claim.leased:
-                    claim = await self._wait_for_lease(click, plugin)
-                turn = (Turn(None, claim.card, True, claim.state) if claim is not None else
-                        Turn(None, None, False, timed_out=True))
+                queue.remove(click.holder)
+                turn = await self._take(click, plugin, early)
                 try:
                     yield turn
                 finally:
                     if turn.held and not turn.ended:
                         await self._give_back(message_id, click.holder)
         finally:
-            self._users[message_id] -= 1
-            if not self._users[message_id]:
-                del self._users[message_id]
-                del self._locks[message_id]
+            if click.holder in queue:  # cancelled while waiting
+                queue.remove(click.holder)
+            if click.holder in self._handed:  # handed the card, then cancelled before it could use it
+                self._handed.discard(click.holder)
+                self._in_background(self._give_back(message_id, click.holder))
+            if not queue and not lock.locked():
+                self._locks.pop(message_id, None)
+                self._queued.pop(message_id, None)
+                self._streak.pop(message_id, None)
 
     async def commit(self, turn: Turn, change: CardChange) -> int | None:
-        """Store the click's change and end its turn in one write; the new version (see Store.commit_click)."""
-        version = await self._store.commit_click(change)
+        """Store the click's change and end its turn in one write (handing it to the next click queued
+        here, if any); the new version (see Store.commit_click)."""
+        message_id = change.message_id
+        queue = self._queued.get(message_id)
+        successor = queue[0] if queue else None
+        streak = self._streak.get(message_id, 0)
+        committed = await self._store.commit_click(replace(
+            change, hand_to=successor, hand_until=time.time() + self._lease_seconds,
+            hand_despite_waiter=streak + 1 < MAX_TURNS))
         turn.ended = True
-        return version
+        if committed.handed and successor is not None:
+            self._handed.add(successor)
+            self._streak[message_id] = streak + 1
+            if successor not in self._queued.get(message_id, ()):  # it left meanwhile
+                self._handed.discard(successor)
+                self._in_background(self._give_back(message_id, successor))
+        else:
+            self._streak.pop(message_id, None)
+        return committed.version
 
     async def finish(self, turn: Turn | None, click: Click, status: str, toast_json: str | None,
                      detail: str | None, plugin: str | None, *, end_turn: bool = True) -> None:
@@ -106,16 +131,35 @@ class CardTurns:
         if ending and turn is not None:
             turn.ended = True
 
+    async def _take(self, click: Click, plugin: str, early: Claim | None) -> Turn:
+        """The click's turn, once it has the lock: handed over, claimed with the lease, or waited for."""
+        message_id = click.action.message_id
+        preload = plugin if self._store.preloads_state else None
+        if click.holder in self._handed:  # the click before handed the lease on: just read the card
+            self._handed.discard(click.holder)
+            card = await self._store.card(message_id)
+            state = await self._store.state(plugin, message_id) if preload else ()
+            return Turn(None, card, card is not None, state)
+        claim = await self._claim(click, plugin) if early is None else None
+        if claim is not None and (claim.earlier is not None or claim.card is None):
+            return Turn(claim.earlier, claim.card, False)
+        if claim is None or not claim.leased:
+            claim = await self._wait_for_lease(click, preload)
+        if claim is None:
+            return Turn(None, None, False, timed_out=True)
+        return Turn(None, claim.card, True, claim.state)
+
     async def _claim(self, click: Click, plugin: str | None) -> Claim:
         """Record the delivery; with `plugin`, also try to take the card's turn (one write)."""
         action = click.action
         return await self._store.claim_click(
             action.delivery_id, action.message_id, click.holder,
-            lease_holder=click.holder if plugin else None, lease_seconds=self._lease_seconds, plugin=plugin,
+            lease_holder=click.holder if plugin else None, lease_seconds=self._lease_seconds,
+            plugin=plugin if self._store.preloads_state else None,
             keep_forever=click.keep_forever,
         )
 
-    async def _wait_for_lease(self, click: Click, plugin: str) -> Claim | None:
+    async def _wait_for_lease(self, click: Click, preload: str | None) -> Claim | None:
         """Another process has the card: try again until it is ours, or None at the hard limit."""
         first, longest = self._store.turn_delays
         delay = first
@@ -123,7 +167,7 @@ class CardTurns:
         while True:
             tried_at = time.monotonic()
             claim = await self._store.lease_card(message_id, click.holder, lease_seconds=self._lease_seconds,
-                                                 plugin=plugin)
+                                                 plugin=preload)
             if claim is not None:
                 return claim
             left = click.started + self._hard_limit - time.monotonic()
@@ -137,3 +181,8 @@ class CardTurns:
             await self._store.release_lease(message_id, holder)
         except StoreBusy as busy:  # given back with the click's outcome once recorded (or at expiry)
             log.debug("card %s: its turn could not be given back yet: %s", message_id, busy)
+
+    def _in_background(self, work: Coroutine) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

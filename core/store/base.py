@@ -17,8 +17,9 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any, TypeVar
 
+from ..state import StateReader, StateSnapshot
 from . import cards, clicks, liveness, retention
-from .clicks import CardChange, Claim, Delivery, StateRows, StoredCard
+from .clicks import CardChange, Claim, Committed, Delivery, StateRows, StoredCard
 from .tx import StorageFunction, Tx
 
 T = TypeVar("T")
@@ -48,6 +49,10 @@ class Store(ABC):
     def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
         """`write` from a plain thread (a sync plugin, never the event loop); blocks until committed."""
 
+    preloads_state: bool
+    """True when a plugin's state is read with the card at the start of a click's turn (PostgreSQL: a read
+    during the click would be a network call); False when `state_reader` reads it live (SQLite)."""
+
     turn_delays: tuple[float, float]
     """First and longest wait (s) between tries for a card whose turn another process has."""
 
@@ -74,14 +79,15 @@ class Store(ABC):
         return await self.write(clicks.claim_click, delivery_id, message_id, holder, now, lease_holder,
                                 now + lease_seconds, plugin, keep_forever)
 
-    async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float, plugin: str) -> Claim | None:
+    async def lease_card(self, message_id: str, holder: str, *, lease_seconds: float, plugin: str | None = None
+                         ) -> Claim | None:
         """Take the card's turn and return the card with `plugin`'s state, or None while another process has it."""
         now = time.time()
         return await self.write(clicks.lease_card, message_id, holder, now, now + lease_seconds, plugin)
 
-    async def commit_click(self, change: CardChange) -> int | None:
-        """Commit a click's change and end its turn; the new version (None: card unchanged). Raises
-        VersionConflict or TurnLost with nothing written."""
+    async def commit_click(self, change: CardChange) -> Committed:
+        """Commit a click's change and end its turn: the new version (None: card unchanged) and whether
+        the turn was handed on. Raises VersionConflict or TurnLost with nothing written."""
         return await self.write(clicks.commit_click, change, time.time())
 
     async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
@@ -108,6 +114,10 @@ class Store(ABC):
     async def card(self, message_id: str) -> StoredCard | None:
         """The card as committed now."""
         return await self.read(clicks.read_card, message_id)
+
+    def state_reader(self, preloaded: StateRows) -> StateReader:
+        """Where a click's plugin state is read from: the rows read with the card (`preloads_state`)."""
+        return StateSnapshot(preloaded)
 
     async def state(self, plugin: str, message_id: str) -> StateRows:
         """`plugin`'s committed state for the card and plugin-wide, as (scope, key, JSON) rows."""

@@ -88,6 +88,18 @@ class CardChange:
     """(plugin, message_id or "" for plugin-wide, key, JSON value or None to delete)"""
     state_additions: tuple[tuple[str, str, float], ...]
     """(plugin, key, amount) for plugin-wide atomic counters"""
+    hand_to: str | None = None
+    """The next click queued for the card in this process: the turn goes straight to it (see `end_turn`)."""
+    hand_until: float = 0.0
+    hand_despite_waiter: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """A committed click: the card's new version (None: unchanged) and whether its turn was handed on."""
+
+    version: int | None
+    handed: bool
 
 
 async def read_card(tx: Tx, message_id: str) -> StoredCard | None:
@@ -112,6 +124,20 @@ async def read_state(tx: Tx, plugin: str, message_id: str) -> StateRows:
     return tuple((scope, key, value) for scope, key, value in rows)
 
 
+async def read_state_value(tx: Tx, plugin: str, scope: str, key: str) -> str | None:
+    """One committed state value (JSON text), or None."""
+    row = await tx.one("SELECT value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key = ?",
+                       (plugin, scope, key))
+    return row[0] if row else None
+
+
+async def read_state_items(tx: Tx, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
+    """Committed (key, JSON text) pairs whose key starts with `prefix`."""
+    return [(key, value) for key, value in await tx.all(
+        "SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key >= ? AND key < ?",
+        (plugin, scope, prefix, prefix + "\U0010ffff"))]
+
+
 async def claim_click(
     tx: Tx, delivery_id: str, message_id: str, holder: str, now: float,
     lease_holder: str | None, lease_until: float, plugin: str | None, keep_forever: bool = False,
@@ -128,19 +154,24 @@ async def claim_click(
     )
     if inserted is None:  # an earlier delivery of the same click holds the record
         return Claim(await read_delivery(tx, delivery_id), None, False)
+    if lease_holder is None or not await _take_lease(tx, message_id, lease_holder, now, lease_until):
+        return Claim(None, await read_card(tx, message_id), False)
+    # read only once the lease is ours: on PostgreSQL each statement sees what was committed when it began,
+    # so a card read before the lease could predate the commit of the click that just gave it back
     card = await read_card(tx, message_id)
-    if card is None or lease_holder is None or not await _take_lease(tx, message_id, lease_holder, now, lease_until):
-        return Claim(None, card, False)
+    if card is None:  # no such card: nothing to take a turn on
+        await release_lease(tx, message_id, lease_holder)
+        return Claim(None, None, False)
     return Claim(None, card, True, await read_state(tx, plugin, message_id) if plugin else ())
 
 
-async def lease_card(tx: Tx, message_id: str, holder: str, now: float, lease_until: float, plugin: str
+async def lease_card(tx: Tx, message_id: str, holder: str, now: float, lease_until: float, plugin: str | None
                      ) -> Claim | None:
-    """Take the card's turn for `holder` (a click) and return the card and `plugin`'s state, or None
-    while another process has it."""
+    """Take the card's turn for `holder` (a click) and return the card (and `plugin`'s state, if named),
+    or None while another process has it."""
     if not await _take_lease(tx, message_id, holder, now, lease_until):
         return None
-    return Claim(None, await read_card(tx, message_id), True, await read_state(tx, plugin, message_id))
+    return Claim(None, await read_card(tx, message_id), True, await read_state(tx, plugin, message_id) if plugin else ())
 
 
 async def _take_lease(tx: Tx, message_id: str, holder: str, now: float, until: float) -> bool:
@@ -167,8 +198,8 @@ async def _take_lease(tx: Tx, message_id: str, holder: str, now: float, until: f
     return False
 
 
-async def commit_click(tx: Tx, change: CardChange, now: float) -> int | None:
-    """Store the click's card change, history, state and outcome, and end its turn; returns the new version.
+async def commit_click(tx: Tx, change: CardChange, now: float) -> Committed:
+    """Store the click's card change, history, state and outcome, and end its turn (`end_turn`).
 
     Raises VersionConflict when the card moved past `base_version`, TurnLost when the delivery is no
     longer this process's running click (nothing is written then).
@@ -194,8 +225,9 @@ async def commit_click(tx: Tx, change: CardChange, now: float) -> int | None:
     if not await _record_outcome(tx, change.delivery_id, change.holder, change.status, change.toast_json,
                                  change.detail, change.plugin, version, now):
         raise TurnLost(f"click {change.delivery_id} was recorded interrupted before it could commit")
-    await release_lease(tx, change.message_id, change.holder)
-    return version
+    handed = await end_turn(tx, change.message_id, change.holder, change.hand_to, change.hand_until,
+                            change.hand_despite_waiter, now)
+    return Committed(version, handed)
 
 
 async def _record_outcome(tx: Tx, delivery_id: str, holder: str, status: str, toast_json: str | None,
@@ -242,6 +274,21 @@ async def put_state(tx: Tx, plugin: str, scope: str, items: tuple[tuple[str, str
 def _number(amount: float) -> str:
     """A counter amount as JSON text."""
     return str(int(amount)) if float(amount).is_integer() else repr(float(amount))
+
+
+async def end_turn(tx: Tx, message_id: str, holder: str, hand_to: str | None, until: float, despite_waiter: bool,
+                   now: float) -> bool:
+    """Hand the card's turn to `hand_to` (the next click queued in the same process, so a hot card does not
+    change hands on every click), unless a click of another process waits for it and not `despite_waiter`;
+    else give it back. True when handed on."""
+    if hand_to is not None and await tx.run(
+        "UPDATE card_leases SET holder = ?, expires_at = ? WHERE message_id = ? AND holder = ? "
+        "AND (? OR waiter IS NULL OR waiter_until <= ?)",
+        (hand_to, until, message_id, holder, despite_waiter, now),
+    ):
+        return True
+    await release_lease(tx, message_id, holder)
+    return False
 
 
 async def release_lease(tx: Tx, message_id: str, holder: str | None) -> None:

@@ -93,7 +93,7 @@ class PostgresStore(Store):
         self.episodes = FaultEpisodes()
         self._freed: dict[str, float] = {}
         self._waiters: dict[str, asyncio.Event] = {}
-        self._listener = asyncio.ensure_future(self._listen())
+        self._listener: asyncio.Future | None = None  # started by the first wait: read commands never wait
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = 8, busy_timeout: float = 2.0, create: bool = True
@@ -150,8 +150,11 @@ class PostgresStore(Store):
         return asyncio.run_coroutine_threadsafe(self.write(function, *args), self._loop).result()
 
     turn_delays = (0.05, 0.25)
+    preloads_state = True
 
     async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
+        if self._listener is None:
+            self._listener = asyncio.ensure_future(self._listen())
         if self._freed.get(message_id, 0.0) > since:
             return
         event = self._waiters.setdefault(message_id, asyncio.Event())
@@ -172,8 +175,9 @@ class PostgresStore(Store):
         return OK
 
     async def close(self) -> None:
-        self._listener.cancel()
-        await asyncio.gather(self._listener, return_exceptions=True)
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
         await self._pool.close()
 
     def _failed(self, busy: StoreBusy) -> StoreBusy:

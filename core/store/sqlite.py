@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreBusy
+from ..state import StateReader
+from . import clicks
 from .base import Store, T
+from .clicks import StateRows
 from .tx import StorageFunction
 from .faults import READ_ONLY, fault
 from .presence import DatabaseFile
@@ -56,6 +59,17 @@ class SqliteStore(Store):
         return self._require_writer().thread.write_blocking(function, *args)
 
     turn_delays = (0.001, 0.002)
+    preloads_state = False
+
+    def state_reader(self, preloaded: StateRows) -> StateReader:
+        """Live reads on this thread's read connection: a local file, never waiting for writers (WAL)."""
+        return self
+
+    def read_state(self, plugin: str, scope: str, key: str) -> str | None:
+        return drive(clicks.read_state_value(self._reader(), plugin, scope, key))
+
+    def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
+        return drive(clicks.read_state_items(self._reader(), plugin, scope, prefix))
 
     async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
         await asyncio.sleep(delay)
