@@ -106,11 +106,14 @@ def seed_card() -> dict:
 
 
 def start_server(directory: Path, plugins_toml: str, *, env: dict[str, str] | None = None, workers: int = 1,
-                 dev: bool = False, extra_pythonpath: tuple[Path, ...] = ()) -> BotServer:
-    """Start `python bot.py serve` with the test plugins importable; the marker dir catches stray imports."""
+                 dev: bool = False, extra_pythonpath: tuple[Path, ...] = (), database: str | None = None) -> BotServer:
+    """Start `python bot.py serve` with the test plugins importable; the marker dir catches stray imports.
+    `database`: a PostgreSQL URL the server (and its CLI) uses instead of its config's SQLite file."""
     marker_dir = directory / "markers"
     marker_dir.mkdir(parents=True, exist_ok=True)
     environment = {**(SECRETS if env is None else env), "CARDBOT_TEST_MARKER_DIR": str(marker_dir)}
+    if database is not None:
+        environment["CARDBOT_DATABASE"] = database
     server = BotServer(directory, plugins_toml=plugins_toml, env=environment, workers=workers, dev=dev,
                        command=BOT_COMMAND, extra_pythonpath=(TEST_PLUGINS, *extra_pythonpath))
     return server.start()

@@ -26,10 +26,10 @@ def copies(request) -> int:
 
 
 @pytest.fixture(scope="module")
-def workers_bot(tmp_path_factory):
+def workers_bot(tmp_path_factory, module_database):
     config = ('[bot]\ndatabase = "cardbot.db"\nlog_level = "DEBUG"\n[plugins.vote]\nenabled = true\n'
               '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n')
-    server = start_server(tmp_path_factory.mktemp("workers"), config, workers=2)
+    server = start_server(tmp_path_factory.mktemp("workers"), config, workers=2, database=module_database)
     yield server
     server.stop()
 

@@ -31,7 +31,7 @@ def webhook():
 
 
 @pytest.fixture(scope="module")
-def late_bot(tmp_path_factory, lark, webhook):
+def late_bot(tmp_path_factory, lark, webhook, module_database):
     config = f"""
 [bot]
 database = "cardbot.db"
@@ -47,7 +47,7 @@ webhook = "{webhook.url}"
 enabled = true
 module = "cardbot_testplugins.slow"
 """
-    server = start_server(tmp_path_factory.mktemp("late"), config,
+    server = start_server(tmp_path_factory.mktemp("late"), config, database=module_database,
                           env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
     yield server
     server.stop()

@@ -33,8 +33,8 @@ module = "cardbot_testplugins.echo_shared"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> BotServer:
-    started = start_server(tmp_path_factory.mktemp("containment"), CONFIG)
+def server(tmp_path_factory, module_database) -> BotServer:
+    started = start_server(tmp_path_factory.mktemp("containment"), CONFIG, database=module_database)
     yield started
     started.stop()
 

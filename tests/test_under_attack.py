@@ -41,8 +41,8 @@ def scale(request) -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
-    started = start_server(tmp_path / "attacked", CONFIG, workers=2)
+def server(tmp_path, database_url):
+    started = start_server(tmp_path / "attacked", CONFIG, workers=2, database=database_url)
     yield started
     started.stop()
 

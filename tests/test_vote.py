@@ -41,9 +41,9 @@ def texts(card):
 
 
 @pytest.fixture(scope="module")
-def vote_bot(tmp_path_factory):
+def vote_bot(tmp_path_factory, module_database):
     config = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\nshow_voters = true\nmax_voters_shown = 2\n'
-    server = start_server(tmp_path_factory.mktemp("vote"), config)
+    server = start_server(tmp_path_factory.mktemp("vote"), config, database=module_database)
     yield server
     server.stop()
 

@@ -5,6 +5,10 @@
         card = bot.cli("card", "show", "om_1").json()
 
 The server gets its own process group, so `kill()` takes down every worker (as `kill -9` would).
+`command_prefix` runs it under a wrapper, e.g. in its own PID and UTS namespaces as another host would be:
+
+    BotServer(tmp_path, plugins_toml=CONFIG, command_prefix=["unshare", "--pid", "--uts", "--fork",
+              "--mount-proc", "sh", "-c", 'hostname hostb && exec "$@"', "sh"])
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any, Sequence
 import requests
 
 SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE",
-                    "CARDBOT_API_TOKEN")
+                    "CARDBOT_API_TOKEN", "CARDBOT_DATABASE")
+"""Variables a test server never inherits from the test run (only an explicit `env` sets them)."""
 
 
 def free_port() -> int:
@@ -40,6 +45,21 @@ def server_environment(env: dict[str, str], extra_pythonpath: Sequence[Path] = (
         paths = [str(p) for p in extra_pythonpath] + [merged.get("PYTHONPATH", "")]
         merged["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     return merged
+
+
+def _group_processes(pgid: int) -> dict[int, tuple[int, list[str]]]:
+    """The live processes of group `pgid`, from /proc: pid -> (parent pid, argv)."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
+                argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")[:-1]
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+                found[int(entry.name)] = (int(fields[1]), argv)
+    return found
 
 
 def _group_exists(pgid: int) -> bool:
@@ -81,12 +101,17 @@ class BotServer:
 
     def __init__(self, directory: Path, *, plugins_toml: str, env: dict[str, str] | None = None,
                  workers: int = 1, dev: bool = False, command: Sequence[str] | None = None,
-                 extra_pythonpath: Sequence[Path] = ()) -> None:
+                 extra_pythonpath: Sequence[Path] = (), command_prefix: Sequence[str] = ()) -> None:
+        """`command_prefix` is put before the `serve` command (not before `cli()` runs): a wrapper that ends
+        by exec'ing the command it is given (like `unshare --fork … sh -c '… exec "$@"' sh`), so `stop()`
+        can find the server among the wrapper's processes and signal it; `kill()` still kills them all."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path = self.directory / "plugins.toml"
         self.config_path.write_text(plugins_toml, encoding="utf-8")
         self.command = list(command or [sys.executable, "-m", "cardbot"])
+        self.command_prefix = list(command_prefix)
+        self._serve_args: list[str] = []
         self.workers = workers
         self.dev = dev
         self.port = free_port()
@@ -113,10 +138,11 @@ class BotServer:
                 "--workers", str(self.workers)]
         if self.dev:
             args.append("--dev")
+        self._serve_args = args
         with open(self.log_path, "ab") as log:
             self._log_start = log.tell()
-            self.process = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.directory, start_new_session=True)
+            self.process = subprocess.Popen([*self.command_prefix, *args], env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, cwd=self.directory, start_new_session=True)
         try:
             self._wait_until_healthy(timeout)
         except BaseException:
@@ -166,14 +192,29 @@ class BotServer:
         group is left; kill all at once if the server takes longer than `timeout`. Returns its exit status."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        server = self.server_pid()
+        if self.process.poll() is None and server is not None:
+            try:
+                os.kill(server, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
         return self.process.returncode
+
+    def server_pid(self) -> int | None:
+        """The pid (as this process sees it) of the server's main process: the process started, or under a
+        `command_prefix`, the first process of its group running the serve command; None when there is none."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        if not self.command_prefix:
+            return self.process.pid
+        serving = {pid: parent for pid, (parent, argv) in _group_processes(self.process.pid).items()
+                   if argv == self._serve_args}
+        return next((pid for pid, parent in serving.items() if parent not in serving), None)
 
     def kill(self) -> None:
         """SIGKILL every process of the server's group at once, as a crash would, and wait until they are gone."""
