@@ -3,6 +3,7 @@
     python -m bench                      # every configuration, 3 interleaved rounds (about 20 minutes)
     python -m bench --quick              # one line: ratio_vs_bare=… ratio_vs_peer=… p99_ms=…
     python -m bench --only bare/1w 'a/cardbot/*' --rounds 1
+    python -m bench --only 'pg/*' '[ab]/cardbot/trigger/*' --rounds 1   # PostgreSQL next to SQLite
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from . import postgres
 from .micro import patch_30kb_card
 from .report import final_runs, quick_line, render, summarize
 from .runner import ROOT_OUT, Runner, all_configs, quick_configs
@@ -35,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="run only these configurations (names or shell patterns, e.g. bare/1w 'a/cardbot/*')")
     parser.add_argument("--list", action="store_true", help="list the configuration names and exit")
+    parser.add_argument("--postgres", default=postgres.ADMIN_URL, metavar="URL",
+                        help="PostgreSQL server for the pg/* configurations, as a URL of a database to connect to "
+                             "while creating and dropping one database per run; its CPU is read from this "
+                             "machine's /proc, so it must run here (default %(default)s)")
     args = parser.parse_args(argv)
 
     configs = quick_configs() if args.quick else all_configs()
@@ -48,11 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 3)
     duration = args.duration or (5.0 if args.quick else 10.0)
     check_dependencies(any(config.kind == "peer" for config in configs))
-
+    pg_settings = pg_server(args.postgres) if any(config.backend == "pg" for config in configs) else None
 
     started = datetime.datetime.now(datetime.timezone.utc)
     shutil.rmtree(ROOT_OUT, ignore_errors=True)
-    runner = Runner(ROOT_OUT, duration=duration, connections=args.connections)
+    runner = Runner(ROOT_OUT, duration=duration, connections=args.connections, postgres_url=args.postgres)
     runs = []
     try:
         progress(f"calibrating: bare Sanic, 1 worker… {runner.calibrate():,.0f} req/s")
@@ -73,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     micro = patch_30kb_card()
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     text = render(rows, command=command.strip(), rounds=rounds, duration=duration,
-                  connections=args.connections, micro=micro, started=started)
+                  connections=args.connections, micro=micro, started=started, pg_settings=pg_settings)
     target = ROOT_OUT / "performance.md" if args.only else REPORT
     target.write_text(text, encoding="utf-8")
     progress(f"wrote {target}; server logs are in {ROOT_OUT}")
@@ -88,6 +94,16 @@ def check_dependencies(peer: bool) -> None:
     if missing:
         raise SystemExit(f"error: the peer needs {', '.join(missing)}: pip install {' '.join(missing)} "
                          "(or pip install -e '.[bench]')")
+
+
+def pg_server(url: str) -> dict[str, str]:
+    """The PostgreSQL server's settings that decide what a commit costs, or SystemExit when it cannot be
+    reached."""
+    try:
+        return postgres.server_settings(url)
+    except Exception as error:  # psycopg.Error, or a URL psycopg cannot parse
+        reason = (str(error).strip().splitlines() or [repr(error)])[0]
+        raise SystemExit(f"error: the pg/* configurations need the PostgreSQL server at {url}: {reason}")
 
 
 def progress(message: str) -> None:

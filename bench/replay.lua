@@ -1,4 +1,6 @@
--- Replay pre-built requests, each once: wrk -t N -c C -s bench/replay.lua URL -- DIRECTORY EXPECTED N
+-- Replay pre-built requests, each once: wrk -t N -c C -s bench/replay.lua URL -- DIRECTORY EXPECTED TOTAL FIRST
+-- TOTAL is the number of threads over every wrk sharing DIRECTORY (N when there is one wrk), FIRST the number
+-- of this wrk's first thread among them (1 for the first wrk; two wrk of one thread each pass 1 and 2).
 -- Thread n reads DIRECTORY/requests-<n>.txt (a header line, "Name<TAB>value<TAB>...", then a body line,
 -- per request), formats every request in init() and hands them out in order in request().
 -- Running out wraps around, but every request handed out again is counted as wrapped (the run is then
@@ -6,8 +8,8 @@
 -- or "busy" toast instead of the click's result). done() prints one machine-readable BENCH line.
 --
 -- wrk starts each thread as soon as its own init() returns, while the next thread is still formatting its
--- requests; so no thread sends anything until every thread has finished init() (each leaves a file
--- DIRECTORY/ready-<n>), and the early threads get no head start the measured duration would not show.
+-- requests; so no thread sends anything until every thread of every wrk has finished init() (each leaves a
+-- file DIRECTORY/ready-<n>), and the early threads get no head start the measured duration would not show.
 
 local ffi = require("ffi")
 ffi.cdef("int usleep(unsigned int usec);")
@@ -22,7 +24,8 @@ end
 function init(args)
    requests, handed, wrapped, non200, unexpected, statuses, first_bad = {}, 0, 0, 0, 0, {}, ""
    expected = args[2]
-   local path = args[1] .. "/requests-" .. id .. ".txt"
+   number = id + tonumber(args[4]) - 1
+   local path = args[1] .. "/requests-" .. number .. ".txt"
    local file = assert(io.open(path, "rb"))
    while true do
       local header_line = file:read("*l")
@@ -38,7 +41,7 @@ function init(args)
    built = #requests
    assert(built > 0, "no requests in " .. path)
    directory, thread_count, released = args[1], tonumber(args[3]), false
-   assert(io.open(directory .. "/ready-" .. id, "w")):close()
+   assert(io.open(directory .. "/ready-" .. number, "w")):close()
 end
 
 local function wait_for_every_thread()

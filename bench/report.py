@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .micro import TARGET_MS, MicroResult
-from .runner import GROWTH, Config, Run
+from .runner import GROWTH, PG_WORKLOADS, Config, Run
 from .servers import PEER_THREADS
 from .workloads import WORKLOADS
 from .wrk import THREADS, TIMEOUT, wrk_version
@@ -36,6 +36,10 @@ class Row:
     vs_bare: float | None
     vs_peer: float | None
     vs_base: float | None  # growth rows: throughput relative to the growth baseline
+    vs_sqlite: float | None  # cardbot rows of PG_WORKLOADS: throughput relative to SQLite at 1 worker
+    cpu_per_k: dict[str, float]  # CPU seconds per 1,000 answered requests: "bot", "wrk", "db" (pg)
+    cores: float | None  # CPU of bot, database and wrk together over the measured window, in cores
+    commits_per_click: float | None  # pg: transactions committed in the database per answered request
 
     @property
     def valid_runs(self) -> int:
@@ -66,8 +70,10 @@ def summarize(runs: list[Run]) -> dict[str, Row]:
     for name, config_runs in by_name.items():
         config = config_runs[0].config
         valid = [run for run in config_runs if run.valid]
-        peer = f"{config.workload}/peer/{config.fmt}/{config.workers}w"
+        peer = f"{config.workload}/peer/{config.fmt}/{config.processes}w"
         base = "a/cardbot/trigger/1w"
+        sqlite = f"{config.workload}/cardbot/{config.fmt}/1w"
+        counted = [run for run in valid if run.result.requests and run.cpu]
         rows[name] = Row(
             config=config, runs=config_runs,
             rps=_median(run.result.rps for run in valid),
@@ -75,9 +81,15 @@ def summarize(runs: list[Run]) -> dict[str, Row]:
             p99_ms=_median(run.result.p99_ms for run in valid),
             peak_mb=_median(run.peak_kb / 1024 for run in valid),
             processes=max((run.processes for run in valid), default=0),
-            vs_bare=per_round_ratio(config, f"bare/{config.workers}w"),
+            vs_bare=per_round_ratio(config, f"bare/{config.processes}w"),
             vs_peer=per_round_ratio(config, peer) if config.kind == "cardbot" and not config.growth else None,
             vs_base=per_round_ratio(config, base) if config.growth else None,
+            vs_sqlite=per_round_ratio(config, sqlite) if _in_pg_table(config) else None,
+            cpu_per_k={what: statistics.median(run.cpu[what] / run.result.requests * 1000 for run in counted)
+                       for what in (counted[0].cpu if counted else {})},
+            cores=_median(sum(run.cpu.values()) / run.cpu_window for run in counted if run.cpu_window),
+            commits_per_click=_median(run.commits / run.result.requests for run in counted
+                                      if run.commits is not None),
         )
     return rows
 
@@ -98,8 +110,8 @@ ANALYSIS = Path(__file__).with_name("analysis.md")
 
 
 def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, connections: int,
-           micro: MicroResult | None, started: datetime.datetime) -> str:
-    """The whole report."""
+           micro: MicroResult | None, started: datetime.datetime, pg_settings: dict[str, str] | None = None) -> str:
+    """The whole report (`pg_settings`: the PostgreSQL server's, when pg/* configurations ran)."""
     parts = [
         "# Performance\n",
         f"Written by `{command}` on {started:%Y-%m-%d %H:%M} UTC; regenerate it with `python -m bench` from the "
@@ -112,6 +124,7 @@ def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, 
     for workload in WORKLOADS.values():
         parts.append(_workload_table(workload.name, workload.title, rows))
     parts.append(_growth_table(rows))
+    parts.append(_postgres_tables(rows, pg_settings, connections))
     parts.append(_notes(rows))
     return "\n".join(part for part in parts if part)
 
@@ -221,7 +234,7 @@ HEADER = ("| configuration | format | workers | req/s | p50 ms | p99 ms | peak M
 def _workload_table(workload: str, title: str, rows: dict[str, Row]) -> str:
     chosen = [row for row in rows.values() if row.config.kind == "bare"] + sorted(
         (row for row in rows.values() if row.config.workload == workload and row.config.kind != "bare"
-         and not row.config.growth),
+         and not row.config.growth and row.config.backend == "sqlite"),
         key=lambda r: (r.config.workers, r.config.kind != "cardbot", r.config.fmt))
     if len(chosen) == sum(row.config.kind == "bare" for row in chosen):
         return ""
@@ -252,6 +265,63 @@ def _growth_table(rows: dict[str, Row]) -> str:
                      f" | {_f(row.p99_ms, '{:.1f}')} | {_f(row.peak_mb, '{:.0f}')} | {change} | "
                      f"{_f(row.vs_bare, '{:.2f}')} | {row.valid_runs}/{len(row.runs)} |")
     return "\n".join(lines) + "\n"
+
+
+def _in_pg_table(config: Config) -> bool:
+    """cardbot on the workloads and format PostgreSQL is measured on (SQLite rows included, to compare)."""
+    return (config.kind == "cardbot" and config.workload in PG_WORKLOADS and config.fmt == "trigger"
+            and not config.growth)
+
+
+def _postgres_tables(rows: dict[str, Row], settings: dict[str, str] | None, connections: int) -> str:
+    """SQLite at 1 and 2 workers next to PostgreSQL at 1 and 2 hosts, one table per workload, with the CPU
+    the bot, the database server and the load generator used."""
+    if not any(row.config.backend == "pg" for row in rows.values()):
+        return ""
+    server = (f"PostgreSQL {settings['server_version']} on this machine (`synchronous_commit = "
+              f"{settings['synchronous_commit']}`, `fsync = {settings['fsync']}`, `wal_sync_method = "
+              f"{settings['wal_sync_method']}`, `shared_buffers = {settings['shared_buffers']}`)"
+              if settings else "PostgreSQL on this machine")
+    lines = [
+        "## PostgreSQL and SQLite (cardbot, card.action.trigger)\n",
+        f"PostgreSQL rows store in {server}, sharing the two cores with the bot and wrk; each run creates a fresh "
+        "database, fills it with the workload's cards and drops it (`WITH (FORCE)`) after the run. A *host* is "
+        "its own `bot.py serve --workers 1` process on its own port; two hosts share the database. wrk cannot "
+        "spread over two ports, so two hosts get **one wrk each, with half the threads and connections** "
+        f"({THREADS // 2} thread, {connections // 2} connections each; the same {THREADS} threads and "
+        f"{connections} connections in all), whose threads start sending together (as the threads of one wrk "
+        "do): req/s is their requests added up over the longer of their two durations, p50 and p99 the higher "
+        "of the two. Every answer must carry the counted "
+        "vote, on either host, as in every other run. SQLite rows are the same runs as in the workload "
+        "tables above. SQLite commits in WAL mode with `synchronous=NORMAL` (no fsync per commit); "
+        "PostgreSQL with the settings above (with `synchronous_commit = on`, a commit waits for its WAL flush).\n",
+        "CPU is user + system time from `/proc/<pid>/stat`, counted from the moment wrk starts sending (its "
+        "requests formatted) to the end of the drain after it, divided by the requests answered: *bot* over "
+        "every process of the bot's hosts, "
+        "*db* over the PostgreSQL backends connected to the run's database plus the server's shared processes "
+        "(postmaster, checkpointer, background writer, WAL writer, launchers; other databases' backends are "
+        "left out), *wrk* over the load generator. *Cores busy* is all three over the wall time of that "
+        "window (the machine has two). *Commits/click* is `xact_commit` of the run's database from wrk's "
+        "start until its hosts stopped, per answered request.\n",
+    ]
+    for workload in PG_WORKLOADS:
+        chosen = sorted((row for row in rows.values() if _in_pg_table(row.config) and row.config.workload == workload),
+                        key=lambda r: (r.config.backend != "sqlite", r.config.hosts, r.config.workers))
+        if not chosen:
+            continue
+        lines += [f"### Workload {WORKLOADS[workload].title}\n",
+                  "| store | hosts × workers | req/s | p50 ms | p99 ms | × SQLite 1 worker | CPU s per 1,000 "
+                  "requests: bot | db | wrk | cores busy | commits/click | peak MB/process (processes) "
+                  "| valid runs |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for row in chosen:
+            cpu = [_f(row.cpu_per_k.get(what), "{:.2f}") for what in ("bot", "db", "wrk")]
+            lines.append(f"| {'PostgreSQL' if row.config.backend == 'pg' else 'SQLite'} | {row.config.hosts} × "
+                         f"{row.config.workers} | {_f(row.rps, '{:,.0f}')} | {_f(row.p50_ms, '{:.1f}')} | "
+                         f"{_f(row.p99_ms, '{:.1f}')} | {_f(row.vs_sqlite, '{:.2f}')} | {' | '.join(cpu)} | "
+                         f"{_f(row.cores, '{:.2f}')} | {_f(row.commits_per_click, '{:.2f}')} | "
+                         f"{_f(row.peak_mb, '{:.0f}')} ({row.processes}) | {row.valid_runs}/{len(row.runs)} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def _notes(rows: dict[str, Row]) -> str:

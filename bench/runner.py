@@ -3,6 +3,10 @@
     runner = Runner(out_dir, duration=10, connections=64)
     runner.calibrate()                       # a short probe of bare Sanic: how many requests to build
     run = runner.run(Config("cardbot", 1, "a", "trigger"), round_number=1)
+    run = runner.run(Config("cardbot", 1, "b", "trigger", backend="pg", hosts=2), round_number=1)
+
+A PostgreSQL configuration gets a database of its own for each run (created, filled, dropped after it);
+its hosts are separate `bot.py serve` processes on their own ports, each driven by its own wrk.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import postgres
 from .requests_file import write_request_files
 from .servers import Server, bare_server, cardbot_server, peer_server
 from .workloads import (LARGE_CARD, POLL_CARDS, SMALL_CARD, WORKLOADS, clicks, fill_database, filler_cards,
                         start_cards)
-from .wrk import THREADS, WrkResult, run_wrk
+from .wrk import THREADS, Load, WrkResult, run_wrk
 
 ROOT_OUT = Path(__file__).resolve().parent / "out"
 """Where runs keep their server logs (replaced by every invocation)."""
@@ -38,25 +43,39 @@ class Config:
     """One server configuration measured under one workload and callback format."""
 
     kind: str            # "bare", "cardbot" or "peer"
-    workers: int
+    workers: int          # per host
     workload: str = "a"
     fmt: str = "trigger"  # "legacy" (plain, sha1) or "trigger" (card.action.trigger: AES + sha256)
     growth: str = ""      # "" or one of GROWTH (cardbot, workload a, trigger, 1 worker)
+    backend: str = "sqlite"  # cardbot's store: "sqlite" (a file) or "pg" (one PostgreSQL database for all hosts)
+    hosts: int = 1        # serving processes of `workers` workers each, on their own ports (pg only)
 
     @property
     def name(self) -> str:
         if self.kind == "bare":
             return f"bare/{self.workers}w"
+        if self.backend == "pg":  # each host has `workers` workers (1 in every configuration here)
+            return "/".join(["pg", self.workload, self.kind, self.fmt, f"{self.hosts}host" + "s" * (self.hosts > 1)])
         return "/".join(filter(None, [self.workload, self.kind, self.fmt, f"{self.workers}w", self.growth]))
+
+    @property
+    def processes(self) -> int:
+        """Serving worker processes over all hosts: what bare Sanic and the peer are compared at."""
+        return self.workers * self.hosts
 
     @property
     def path(self) -> str:
         return "/lark/card" if self.kind == "peer" and self.fmt == "legacy" else "/lark/callback"
 
 
+PG_WORKLOADS = ("a", "b")
+"""Many cards and one hot card: the workloads PostgreSQL is measured on, at 1 and 2 hosts."""
+
+
 def all_configs() -> list[Config]:
     """Every configuration of a full run, in the order each round measures them: the growth runs right
-    after their baseline (cardbot, workload (a), trigger, 1 worker), so that drift hits them alike."""
+    after their baseline (cardbot, workload (a), trigger, 1 worker), and PostgreSQL at 1 and 2 hosts
+    right after SQLite at 2 workers of the same workload, so that drift hits them alike."""
     configs = [Config("bare", 1), Config("bare", 2)]
     for workload in WORKLOADS:
         for config in [Config(kind, workers, workload, fmt)
@@ -64,6 +83,8 @@ def all_configs() -> list[Config]:
             configs.append(config)
             if config == Config("cardbot", 1, "a", "trigger"):
                 configs += [Config("cardbot", 1, "a", "trigger", growth) for growth in GROWTH]
+            if config == Config("cardbot", 2, workload, "trigger") and workload in PG_WORKLOADS:
+                configs += [Config("cardbot", 1, workload, "trigger", backend="pg", hosts=hosts) for hosts in (1, 2)]
     return configs
 
 
@@ -74,13 +95,16 @@ def quick_configs() -> list[Config]:
 
 @dataclass
 class Run:
-    """One measurement: wrk's figures, peak memory, and what the server logged that looked wrong."""
+    """One measurement: wrk's figures, peak memory, CPU used, and what the server logged that looked wrong."""
 
     config: Config
     round_number: int
     result: WrkResult
     peak_kb: int = 0
     processes: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds while wrk sent: "bot", "wrk", "db" (pg)
+    cpu_window: float = 0.0  # wall seconds over which `cpu` was counted: wrk sending, then the drain
+    commits: int | None = None  # transactions committed in the run's database (pg), from wrk's start to the stop
     log_problems: list[str] = field(default_factory=list)  # logged while it served the run
     shutdown_problems: list[str] = field(default_factory=list)  # logged while it stopped
     seconds: float = 0.0
@@ -93,10 +117,12 @@ class Run:
 class Runner:
     """Runs configurations in `out_dir`, keeping per-configuration throughput estimates between rounds."""
 
-    def __init__(self, out_dir: Path, *, duration: float, connections: int) -> None:
+    def __init__(self, out_dir: Path, *, duration: float, connections: int,
+                 postgres_url: str = postgres.ADMIN_URL) -> None:
         self.out_dir = out_dir
         self.duration = duration
         self.connections = connections
+        self.postgres_url = postgres_url  # where PostgreSQL configurations create their databases
         self.fastest: dict[Config, float] = {}  # the best throughput seen per configuration, in req/s
         self.probe_rps = 0.0
         self._many_cards_db: Path | None = None
@@ -137,56 +163,94 @@ class Runner:
         started = time.monotonic()
         directory = self._new_dir(f"r{round_number}-{config.name.replace('/', '-')}")
         count = self._requests_needed(config)
-        server = self._prepare(config, directory, count)
-        server.launch()
+        database = f"bench_{self._serial:03d}" if config.backend == "pg" else None
         try:
-            workload = WORKLOADS["a" if config.kind == "bare" else config.workload]
-            write_request_files(directory / "requests", config.fmt,  # while the server starts
-                                clicks(workload, count, f"r{round_number}s{self._serial}_", seed=self._serial),
-                                THREADS)
+            servers = self._prepare(config, directory, count, database)
+            for server in servers:
+                server.launch()
             try:
-                server.wait_ready()
-            except RuntimeError as error:
-                return Run(config, round_number, WrkResult.failed(f"the server did not start: {error}"[:600]))
-            result = run_wrk(f"http://127.0.0.1:{server.port}{config.path}", directory / "requests",
-                             expected=EXPECTED[workload.plugin], duration=self.duration,
-                             connections=self.connections)
-            time.sleep(DRAIN_SECONDS)
-            peak_kb, processes = server.peak_memory()
-            stopping_at = server.log_size()
+                run, stopping_at = self._measure(config, round_number, directory, count, servers, database)
+            finally:
+                for server in servers:
+                    server.stop()
+                for big in ("requests", "cardbot.db", "cardbot.db-wal", "cardbot.db-shm"):
+                    path = directory / big
+                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            if run.commits is not None and database is not None:  # stopped, every backend has reported its own
+                run.commits = postgres.commits_of(self.postgres_url, database) - run.commits
         finally:
-            server.stop()
-            for big in ("requests", "cardbot.db", "cardbot.db-wal", "cardbot.db-shm"):
-                path = directory / big
-                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        self.fastest[config] = max(self.fastest.get(config, 0.0), result.rps)
-        return Run(config, round_number, result, peak_kb, processes, server.log_problems(0, stopping_at),
-                   server.log_problems(stopping_at), time.monotonic() - started)
+            if database is not None:
+                postgres.drop_database(self.postgres_url, database)
+        run.shutdown_problems = [line for server, end in zip(servers, stopping_at) for line in server.log_problems(end)]
+        run.seconds = time.monotonic() - started
+        self.fastest[config] = max(self.fastest.get(config, 0.0), run.result.rps)
+        return run
+
+    def _measure(self, config: Config, round_number: int, directory: Path, count: int, servers: list[Server],
+                 database: str | None) -> tuple[Run, list[int]]:
+        """Build the requests (while the servers start), run wrk (one per server), read memory and CPU;
+        returns the run and each server's log size when it was measured."""
+        workload = WORKLOADS["a" if config.kind == "bare" else config.workload]
+        write_request_files(directory / "requests", config.fmt,
+                            clicks(workload, count, f"r{round_number}s{self._serial}_", seed=self._serial), THREADS)
+        try:
+            for server in servers:
+                server.wait_ready()
+        except RuntimeError as error:
+            failed = WrkResult.failed(f"the server did not start: {error}"[:600])
+            return Run(config, round_number, failed), [server.log_size() for server in servers]
+        commits = postgres.commits_of(self.postgres_url, database) if database is not None else None
+        load = Load([f"http://127.0.0.1:{server.port}{config.path}" for server in servers], directory / "requests",
+                    expected=EXPECTED[workload.plugin], duration=self.duration, connections=self.connections)
+        load.wait_sending()
+        before, window = self._cpu(servers, database), time.monotonic()
+        wrk_before = load.cpu_seconds()
+        result, wrk_cpu = load.finish()
+        time.sleep(DRAIN_SECONDS)
+        cpu = {what: seconds - before[what] for what, seconds in self._cpu(servers, database).items()}
+        cpu["wrk"] = wrk_cpu - wrk_before
+        window = time.monotonic() - window
+        memory = [server.peak_memory() for server in servers]
+        ends = [server.log_size() for server in servers]
+        problems = [line for server, end in zip(servers, ends) for line in server.log_problems(0, end)]
+        return Run(config, round_number, result, peak_kb=max(peak for peak, _ in memory),
+                   processes=sum(n for _, n in memory), cpu=cpu, cpu_window=window, commits=commits,
+                   log_problems=problems), ends
+
+    @staticmethod
+    def _cpu(servers: list[Server], database: str | None) -> dict[str, float]:
+        """CPU seconds used so far by the servers and by the PostgreSQL server for `database`."""
+        cpu = {"bot": sum(server.cpu_seconds() for server in servers)}
+        if database is not None:
+            cpu["db"] = postgres.server_cpu_seconds(database)
+        return cpu
 
     def _requests_needed(self, config: Config) -> int:
         """Enough requests for the fastest throughput seen so far, with headroom. Before that, a guess:
-        twice the fastest of the same server with the same workers, or else from the probe (its rate per
-        worker; 0.6 of it for a server doing real work)."""
-        siblings = [rps for seen, rps in self.fastest.items()
-                    if seen.kind == config.kind and seen.workers == config.workers]
+        twice the fastest of the same server with the same store and workers, or else from the probe (its
+        rate per worker; 0.6 of it for a server doing real work)."""
+        siblings = [rps for seen, rps in self.fastest.items() if (seen.kind, seen.backend, seen.processes)
+                    == (config.kind, config.backend, config.processes)]
         expected = (self.fastest.get(config) or 2 * max(siblings, default=0.0)
-                    or self.probe_rps * config.workers * (1.0 if config.kind == "bare" else 0.6))
+                    or self.probe_rps * config.processes * (1.0 if config.kind == "bare" else 0.6))
         return int(expected * self.duration * HEADROOM) + 20 * self.connections
 
-    def _prepare(self, config: Config, directory: Path, count: int) -> Server:
-        """The database, configuration and plugins the server needs; returns the (unstarted) server."""
-        log = directory / "server.log"
+    def _prepare(self, config: Config, directory: Path, count: int, pg_database: str | None) -> list[Server]:
+        """The database, configuration and plugins the servers need (`pg_database`: the PostgreSQL database
+        to create and fill); returns the (unstarted) servers, one per host."""
         if config.kind == "bare":
-            return bare_server(config.workers, log)
+            return [bare_server(config.workers, directory / "server.log")]
         workload = WORKLOADS[config.workload]
-        database = directory / "cardbot.db"
+        database: Path | str = directory / "cardbot.db"
+        if pg_database is not None:
+            database = postgres.create_database(self.postgres_url, pg_database)
         if config.growth == "1M-cards":
             database = self._many_cards_database()
         else:
             card_bytes = LARGE_CARD if config.growth == "30KB-card" else SMALL_CARD
             fill_database(database, start_cards(workload, count, card_bytes))
         if config.kind == "peer":
-            return peer_server(database, config.workers, log)
+            return [peer_server(Path(database), config.workers, directory / "server.log")]
         plugins = ["vote"] + (["publish"] if workload.plugin == "publish" else [])
         toml = f'[bot]\ndatabase = "{database}"\n' + "".join(
             f"\n[plugins.{name}]\nenabled = true\n" for name in plugins)
@@ -195,7 +259,9 @@ class Runner:
             extra_path.append(directory / "extra_plugins")
             toml += write_extra_plugins(extra_path[0], EXTRA_PLUGINS)
         (directory / "plugins.toml").write_text(toml, encoding="utf-8")
-        return cardbot_server(directory / "plugins.toml", config.workers, log, extra_path)
+        logs = [directory / "server.log"] if config.hosts == 1 else [
+            directory / f"host{n}.log" for n in range(1, config.hosts + 1)]
+        return [cardbot_server(directory / "plugins.toml", config.workers, log, extra_path) for log in logs]
 
     def _many_cards_database(self) -> Path:
         """1,000 poll cards and 999,000 filler cards, filled once and reused by every round."""

@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from cardbot.testing import free_port
 from cardbot.testing.server import server_environment
@@ -91,6 +91,10 @@ class Server:
             todo.extend(children.get(pid, []))
         return found
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds (user + system) the server's live processes have used so far."""
+        return cpu_seconds(self.processes())
+
     def peak_memory(self) -> tuple[int, int]:
         """(max VmHWM in KiB over the server's processes, number of processes)."""
         peaks = []
@@ -136,6 +140,20 @@ class Server:
             text = log.read(-1 if end is None else max(end - start, 0)).decode("utf-8", errors="replace")
         return [line.rstrip() for line in text.splitlines()
                 if any(marker in line for marker in PROBLEM_MARKERS) and EXPECTED_WARNING not in line]
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """CPU seconds (user + system, from /proc/<pid>/stat) the processes `pids` have used so far; a process
+    gone already counts nothing."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, fields 14 and 15 of stat
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def bare_server(workers: int, log_path: Path) -> Server:

@@ -1,11 +1,17 @@
-"""Run wrk with replay.lua against a server and read the BENCH line its done() prints."""
+"""Run wrk with replay.lua against a server (or one wrk per host, side by side) and read the BENCH line its
+done() prints."""
 
 from __future__ import annotations
 
+import resource
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
+
+from .servers import cpu_seconds
 
 REPLAY_LUA = Path(__file__).with_name("replay.lua")
 THREADS = 2
@@ -46,13 +52,79 @@ def wrk_version() -> str:
     return (completed.stdout + completed.stderr).split("Copyright")[0].strip()
 
 
+class Load:
+    """wrk replaying the request files of `request_dir` (one per thread, see replay.lua) at `urls`: one wrk
+    per URL (hosts behind no balancer), started together and sharing THREADS threads and `connections`
+    evenly; every answer must be a 200 whose body contains `expected`.
+
+        load = Load(urls, request_dir, expected='"Vote counted"', duration=10, connections=64)
+        load.wait_sending()          # every thread has formatted its requests; they all start now
+        at_start = load.cpu_seconds()
+        result, cpu = load.finish()  # combined figures; CPU seconds over the whole life of the wrk processes
+    """
+
+    def __init__(self, urls: Sequence[str], request_dir: Path, *, expected: str, duration: float,
+                 connections: int) -> None:
+        if THREADS % len(urls) or connections % len(urls):
+            raise ValueError(f"{THREADS} threads and {connections} connections do not split over {len(urls)} URLs")
+        threads = THREADS // len(urls)
+        self.request_dir = request_dir
+        self.duration = duration
+        self._usage = _children_cpu()
+        self._processes = [subprocess.Popen(
+            [wrk_path(), "-t", str(threads), "-c", str(connections // len(urls)), "-d", f"{duration:g}s",
+             "--latency", "--timeout", TIMEOUT, "-s", str(REPLAY_LUA), url, "--", str(request_dir), expected,
+             str(THREADS), str(1 + n * threads)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for n, url in enumerate(urls)]
+
+    def wait_sending(self, timeout: float = 120.0) -> None:
+        """Return once every wrk thread has formatted its requests (replay.lua's ready files), when sending
+        starts, or once a wrk has exited or `timeout` s have passed (finish() then tells what happened)."""
+        deadline = time.monotonic() + timeout
+        markers = [self.request_dir / f"ready-{n}" for n in range(1, THREADS + 1)]
+        while time.monotonic() < deadline and not all(marker.exists() for marker in markers):
+            if any(process.poll() is not None for process in self._processes):
+                return
+            time.sleep(0.002)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the running wrk processes have used so far."""
+        return cpu_seconds(process.pid for process in self._processes)
+
+    def finish(self) -> tuple[WrkResult, float]:
+        """Wait for every wrk; their combined result and the CPU seconds they used from start to exit."""
+        results = []
+        for process in self._processes:
+            try:
+                stdout, stderr = process.communicate(timeout=self.duration + 120)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                stdout, stderr = process.communicate()
+            results.append(parse_output(stdout, stderr, process.returncode))
+        return combined(results), _children_cpu() - self._usage
+
+
 def run_wrk(url: str, request_dir: Path, *, expected: str, duration: float, connections: int) -> WrkResult:
-    """Replay the request files in `request_dir` at `url` with fixed concurrency for `duration` seconds;
-    every answer must be a 200 whose body contains `expected`."""
-    args = [wrk_path(), "-t", str(THREADS), "-c", str(connections), "-d", f"{duration:g}s", "--latency",
-            "--timeout", TIMEOUT, "-s", str(REPLAY_LUA), url, "--", str(request_dir), expected, str(THREADS)]
-    completed = subprocess.run(args, capture_output=True, text=True, timeout=duration + 120)
-    return parse_output(completed.stdout, completed.stderr, completed.returncode)
+    """Replay the request files in `request_dir` at `url` with one wrk (see Load)."""
+    return Load([url], request_dir, expected=expected, duration=duration, connections=connections).finish()[0]
+
+
+def combined(results: Sequence[WrkResult]) -> WrkResult:
+    """One result for wrk instances that ran side by side: their requests over the longest duration, the
+    higher of their p50 and of their p99 (percentiles do not add up; the higher one bounds them), and
+    invalid when any was (each reason prefixed with its instance)."""
+    if len(results) == 1:
+        return results[0]
+    problems = [f"wrk {n}: {result.invalid}" for n, result in enumerate(results, 1) if result.invalid]
+    return WrkResult(
+        requests=sum(result.requests for result in results), seconds=max(result.seconds for result in results),
+        wrapped=sum(result.wrapped for result in results), p50_ms=max(result.p50_ms for result in results),
+        p99_ms=max(result.p99_ms for result in results), invalid="; ".join(problems) or None)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def parse_output(stdout: str, stderr: str, returncode: int) -> WrkResult:
