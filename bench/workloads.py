@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from cardbot.patches import MAX_CARD_BYTES, card_size
+from cardbot.config import parse_config
+from cardbot.store import open_store
 from cardbot.store.cards import put_card
-from cardbot.store.schema import open_database
-from cardbot.store.store import transaction
+from cardbot.store.tx import Tx
 
 OPTIONS = ("yes", "no", "later", "abstain")
 POLL_CARDS = 1_000
@@ -94,17 +96,23 @@ def filler_cards(count: int) -> Iterator[tuple[str, str]]:
         "tag": "plain_text", "content": f"filler {i}"}}]})) for i in range(count))
 
 
-def fill_database(path: Path, cards: Iterable[tuple[str, str]]) -> None:
-    """Create cardbot's database at `path` and store every card (version 1) in one transaction."""
-    db = open_database(path)
-    now = time.time()
-    try:
-        with transaction(db.conn):
-            for message_id, card_json in cards:
-                put_card(db.conn, message_id, card_json, "bench", now)
-        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.conn.close()
+def fill_database(database: Path | str, cards: Iterable[tuple[str, str]]) -> None:
+    """Create cardbot's database (a SQLite path or a PostgreSQL URL) and store every card (version 1) in
+    one transaction, through cardbot's store."""
+    async def fill() -> None:
+        settings = parse_config({"bot": {"database": str(database)}}, Path("/") / "plugins.toml").bot
+        store = await open_store(settings)
+        try:
+            await store.write(_put_all, list(cards), time.time())
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+
+
+async def _put_all(tx: Tx, cards: list[tuple[str, str]], now: float) -> None:
+    for message_id, card_json in cards:
+        await put_card(tx, message_id, card_json, "bench", now)
 
 
 def clicks(workload: Workload, count: int, tag: str, seed: int = 0) -> list[Click]:
