@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING, AsyncIterator, Coroutine
 
 from ..errors import StoreBusy
 from ..store import CardChange, Delivery, Store, StoredCard
-from ..store.clicks import Claim, StateRows
+from ..store.clicks import WAIT_TURN_SECONDS, Claim, StateRows
 
 if TYPE_CHECKING:
     from .pipeline import Click
 
 log = logging.getLogger("cardbot.clicks")
+LINE_RENEWAL = WAIT_TURN_SECONDS / 2
+"""A waiting click renews its place in line (a write) this often even while the card looks taken."""
 MAX_TURNS = 16
 """Clicks of one process in a row that may keep a card while a click of another process waits for it."""
 
@@ -160,20 +162,25 @@ class CardTurns:
         )
 
     async def _wait_for_lease(self, click: Click, preload: str | None) -> Claim | None:
-        """Another process has the card: try again until it is ours, or None at the hard limit."""
+        """Another process has the card: try again until it is ours, or None at the hard limit. Between
+        tries it only reads whether the card looks free, so waiting adds no write for the holder to queue
+        behind; a try (a write) also renews its place in line, at least every LINE_RENEWAL seconds."""
         first, longest = self._store.turn_delays
         delay = first
         message_id = click.action.message_id
+        tried_at = 0.0
         while True:
-            tried_at = time.monotonic()
-            claim = await self._store.lease_card(message_id, click.holder, lease_seconds=self._lease_seconds,
-                                                 plugin=preload)
-            if claim is not None:
-                return claim
+            looked_at = time.monotonic()
+            if looked_at - tried_at >= LINE_RENEWAL or await self._store.lease_may_be_free(message_id, click.holder):
+                tried_at = looked_at
+                claim = await self._store.lease_card(message_id, click.holder, lease_seconds=self._lease_seconds,
+                                                     plugin=preload)
+                if claim is not None:
+                    return claim
             left = click.started + self._hard_limit - time.monotonic()
             if left <= 0:
                 return None
-            await self._store.wait_for_turn(message_id, min(delay, left), tried_at)
+            await self._store.wait_for_turn(message_id, min(delay, left), looked_at)
             delay = min(delay * 2, longest)
 
     async def _give_back(self, message_id: str, holder: str) -> None:

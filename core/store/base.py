@@ -85,6 +85,10 @@ class Store(ABC):
         now = time.time()
         return await self.write(clicks.lease_card, message_id, holder, now, now + lease_seconds, plugin)
 
+    async def lease_may_be_free(self, message_id: str, holder: str) -> bool:
+        """Whether `lease_card` could give `holder` the card now (a read, no lock taken)."""
+        return await self.read(clicks.lease_may_be_free, message_id, holder, time.time())
+
     async def commit_click(self, change: CardChange) -> Committed:
         """Commit a click's change and end its turn: the new version (None: card unchanged) and whether
         the turn was handed on. Raises VersionConflict or TurnLost with nothing written."""

@@ -174,6 +174,12 @@ async def lease_card(tx: Tx, message_id: str, holder: str, now: float, lease_unt
     return Claim(None, await read_card(tx, message_id), True, await read_state(tx, plugin, message_id) if plugin else ())
 
 
+async def lease_may_be_free(tx: Tx, message_id: str, holder: str, now: float) -> bool:
+    """Whether `_take_lease` could succeed for `holder` now (a read: waiting clicks look before they write)."""
+    row = await tx.one("SELECT expires_at, waiter, waiter_until FROM card_leases WHERE message_id = ?", (message_id,))
+    return row is None or row[0] <= now and (row[1] is None or row[1] == holder or row[2] <= now)
+
+
 async def _take_lease(tx: Tx, message_id: str, holder: str, now: float, until: float) -> bool:
     """Take the card's lease for `holder`: when it is free and no other process is waiting its turn.
     Otherwise put `holder` in line (it goes next when the lease is given back), and say no."""

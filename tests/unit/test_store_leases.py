@@ -180,9 +180,17 @@ def test_a_database_from_a_newer_cardbot_is_refused_naming_it(database):
         asyncio.run(_open_and_close(database))
 
 
-def test_hosts_starting_together_migrate_a_new_postgresql_database_once(database):
-    if isinstance(database, Path):
-        pytest.skip("PostgreSQL only: SQLite workers of one host open the file one after another")
+@pytest.fixture
+def postgres_database():
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with fresh_database() as url:
+        yield url
+
+
+def test_hosts_starting_together_migrate_a_new_postgresql_database_once(postgres_database):
+    database = postgres_database
 
     async def start_together():
         stores = await asyncio.gather(*(open_at(database) for _ in range(6)))
