@@ -7,14 +7,14 @@
 
 In this process, clicks on one card queue on an asyncio lock; a click queued behind another claims its
 delivery meanwhile, so a redelivery is answered without waiting in line. Across processes and hosts a
-lease row in the database, held under the click's own holder id, decides: taken in the click's claim (the same write reads the card and the
-plugin's state), given back with its commit, or handed straight to the next click queued for the card
-in this process (at most MAX_TURNS in a row while another process waits), so a hot card does not change
-hands on every click. A process that finds the card taken puts itself in line (store/clicks.py) and
-waits to be woken (PostgreSQL: NOTIFY) or tries again shortly (SQLite). A turn
-whose click ended without giving it back (an exception, a plugin thread still running) is given back
-when the block exits. The lease of a process that dies is freed by whichever live process next sweeps
-(store/liveness.py), within `[bot] host_timeout`.
+lease row in the database, held under the click's own holder id, decides: taken in the click's claim
+(the same write reads the card, and on PostgreSQL the plugin's state), given back with its commit, or
+handed straight to the next click queued for the card in this process (at most MAX_TURNS in a row while
+another process waits), so a hot card does not change hands on every click. A process that finds the
+card taken puts itself in line (store/clicks.py) and waits to be woken (PostgreSQL: NOTIFY) or looks
+again shortly (SQLite). A turn whose click ended without giving it back (an exception, a plugin thread
+still running) is given back when the block exits. The lease of a process that dies is freed by
+whichever live process next sweeps (store/liveness.py), within `[bot] host_timeout`.
 """
 
 from __future__ import annotations
@@ -140,8 +140,11 @@ class CardTurns:
         if click.holder in self._handed:  # the click before handed the lease on: just read the card
             self._handed.discard(click.holder)
             card = await self._store.card(message_id)
+            if card is None:  # cards are never deleted; should one vanish, its turn goes back at once
+                await self._give_back(message_id, click.holder)
+                return Turn(None, None, False)
             state = await self._store.state(plugin, message_id) if preload else ()
-            return Turn(None, card, card is not None, state)
+            return Turn(None, card, True, state)
         claim = await self._claim(click, plugin) if early is None else None
         if claim is not None and (claim.earlier is not None or claim.card is None):
             return Turn(claim.earlier, claim.card, False)
