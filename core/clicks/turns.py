@@ -86,11 +86,14 @@ class CardTurns:
             async with lock:
                 queue.remove(click.holder)
                 turn = await self._take(click, plugin, early)
-                try:
-                    yield turn
-                finally:
-                    if turn.held and not turn.ended:
-                        await self._give_back(message_id, click.holder)
+                if turn.held:
+                    try:
+                        yield turn
+                    finally:
+                        if not turn.ended:
+                            await self._give_back(message_id, click.holder)
+            if not turn.held:  # a repeat (its first copy may be queued behind this lock), or no card: outside it
+                yield turn
         finally:
             if click.holder in queue:  # cancelled while waiting
                 queue.remove(click.holder)
