@@ -51,7 +51,7 @@ class BotSettings:
     """SQLite `synchronous`: "normal" survives a killed process, "full" also survives power loss."""
     database_pool: int = 8
     """PostgreSQL: connections each worker process keeps at most (plus one that listens for freed cards)."""
-    host_timeout: float = 10.0
+    host_timeout: float = 8.0
     """A serving process silent in the database this long is dead: its running clicks are recorded
     interrupted and its cards freed (docs/scaling.md). It renews its presence every host_timeout / 5."""
     plugin_threads: int = 4

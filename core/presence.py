@@ -1,6 +1,6 @@
 """Keep this serving process known alive in the database, and clear up after processes that died.
 
-    presence = Presence(store, host_timeout=10.0)
+    presence = Presence(store, host_timeout=8.0)
     await presence.start()        # the first beat and sweep, then every host_timeout / 5
     await presence.stop()         # clicks still running are recorded interrupted, the row removed
 
