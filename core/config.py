@@ -224,24 +224,12 @@ def _parse_bot(table: Mapping[str, Any], path: Path) -> BotSettings:
 def database_location(database: str, base: Path) -> Path | str:
     """A PostgreSQL URL as it is (checked), or the SQLite path made absolute from `base`."""
     if database.startswith(("postgresql://", "postgres://")):
-        _check_postgres_url(database)
+        from .store.postgres import check_url  # imported here: a SQLite bot never loads psycopg
+
+        check_url(database)
         return database
     location = Path(database)
     return location if location.is_absolute() else base / location
-
-
-def _check_postgres_url(url: str) -> None:
-    """ConfigError, without the password, for a URL libpq cannot parse."""
-    from psycopg.conninfo import conninfo_to_dict  # imported here: only PostgreSQL users pay for it
-    from psycopg import ProgrammingError
-
-    try:
-        conninfo_to_dict(url)
-    except ProgrammingError as error:
-        from .store.postgres import redacted
-
-        raise ConfigError(f"[bot] database {redacted(url)!r} is not a usable PostgreSQL URL: "
-                          f"{redacted(str(error).splitlines()[0])}") from None
 
 
 def _check_bot(settings: BotSettings, path: Path) -> None:

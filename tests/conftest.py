@@ -65,6 +65,17 @@ def module_database(backend: str) -> Iterator[str | None]:
 
 
 @pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for a PostgreSQL-only test (skipped, with how to run it, when no test
+    server is set), dropped afterwards."""
+    reason = postgres_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
 def database_url(backend: str) -> Iterator[str | None]:
     """A fresh PostgreSQL database for one test, dropped afterwards (None on SQLite)."""
     if backend != "postgres":

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 import requests
 
-from backends import fresh_database, postgres_server_url, postgres_unavailable_reason
+from backends import postgres_server_url
 from cardbot.testing import BotServer
 from support import (BOT_COMMAND, SECRETS, TEST_PLUGINS, new_message_id, plugin_state, put_card, serving_processes,
                      show_card)
@@ -53,13 +53,9 @@ BUSY = "The bot is busy; please click again."
 
 
 @pytest.fixture
-def database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database on the test server (tests/backends.py), dropped afterwards."""
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
+def database(postgres_database: str) -> str:
+    """A fresh, empty PostgreSQL database on the test server (conftest.py), dropped afterwards."""
+    return postgres_database
 
 
 class Hosts:

@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ..errors import ConfigError, StoreBusy
@@ -47,6 +48,15 @@ _URL = re.compile(r"^(postgres|postgresql)://")
 def is_postgres_url(database: str) -> bool:
     """True when `[bot] database` names a PostgreSQL server (`postgresql://…` or `postgres://…`)."""
     return bool(_URL.match(database))
+
+
+def check_url(url: str) -> None:
+    """ConfigError, without the password, for a URL libpq cannot parse."""
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise ConfigError(f"[bot] database {redacted(url)!r} is not a usable PostgreSQL URL: "
+                          f"{_reason(error)}") from None
 
 
 def redacted(url: str) -> str:

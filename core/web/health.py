@@ -3,8 +3,8 @@
     {"status": "ok", "database": "ok", "plugins": [...], "routes": {...}}
 
 `database` is "ok", "busy" (another connection holds the lock: still 200, it passes), or one of
-"full", "malformed", "missing", "read-only", "io-error": then 503 and `status` "unavailable", so a load
-balancer takes out only a host that cannot work.
+"full", "malformed", "missing", "read-only", "io-error" (SQLite) or "unreachable" (PostgreSQL): then 503
+and `status` "unavailable", so a load balancer takes out only a host that cannot work.
 """
 
 from __future__ import annotations

@@ -180,15 +180,6 @@ def test_a_database_from_a_newer_cardbot_is_refused_naming_it(database):
         asyncio.run(_open_and_close(database))
 
 
-@pytest.fixture
-def postgres_database():
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
-
-
 def test_hosts_starting_together_migrate_a_new_postgresql_database_once(postgres_database):
     database = postgres_database
 

@@ -28,23 +28,16 @@ def conn(tmp_path):
 
 
 async def insert(tx, key):
-
-
     conn = tx.conn
     conn.execute("INSERT INTO t VALUES (?)", (key,))
     return key
 
 
 async def fail_before_writing(tx):
-
-
-    conn = tx.conn
     raise ValueError("nothing written")
 
 
 async def fail_after_writing(tx):
-
-
     conn = tx.conn
     conn.execute("INSERT INTO t VALUES ('half')")
     raise ValueError("written, then failed")
@@ -89,7 +82,6 @@ def test_a_locked_database_is_store_busy_and_writes_nothing(conn, tmp_path):
 # -- the Writer and its thread, against a database that another connection really locks -----------
 
 async def bump(tx):
-
     conn = tx.conn
     conn.execute("UPDATE n SET v = v + 1")
     return "bumped"
@@ -192,8 +184,6 @@ def test_blocking_writes_hear_their_own_outcome_when_the_database_is_locked_midw
     started, go = threading.Event(), threading.Event()
 
     async def blocker(tx):  # holds the thread's first batch until the three writes below are queued behind it
-
-        conn = tx.conn
         started.set()
         go.wait(30)
 
@@ -220,7 +210,6 @@ def test_a_database_fault_inside_a_call_fails_the_whole_batch_and_writes_nothing
     conn.execute("PRAGMA max_page_count = %d" % conn.execute("PRAGMA page_count").fetchone()[0])
 
     async def big(tx):
-
         conn = tx.conn
         conn.execute("INSERT INTO t VALUES (?)", ("x" * 100_000,))
 
@@ -249,7 +238,6 @@ def test_a_full_disk_fails_writes_at_once_and_is_logged_once_per_episode(db_path
     full_at = loop_conn.execute("PRAGMA page_count").fetchone()[0]
 
     async def big(tx, key):
-
         conn = tx.conn
         conn.execute("INSERT INTO t VALUES (?)", (key + "x" * 50_000,))
 
