@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -54,13 +55,20 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture(scope="module")
-def module_database(backend: str) -> Iterator[str | None]:
-    """A PostgreSQL database for a module's shared server (None on SQLite: it uses its own file)."""
+@contextlib.contextmanager
+def database_for(backend: str) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on "postgres", dropped afterwards; None on "sqlite" (servers use their file)."""
     if backend != "postgres":
         yield None
         return
     with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_database(backend: str) -> Iterator[str | None]:
+    """A PostgreSQL database for a module's shared server (None on SQLite: it uses its own file)."""
+    with database_for(backend) as url:
         yield url
 
 
@@ -78,10 +86,7 @@ def postgres_database() -> Iterator[str]:
 @pytest.fixture
 def database_url(backend: str) -> Iterator[str | None]:
     """A fresh PostgreSQL database for one test, dropped afterwards (None on SQLite)."""
-    if backend != "postgres":
-        yield None
-        return
-    with fresh_database() as url:
+    with database_for(backend) as url:
         yield url
 
 
