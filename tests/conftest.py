@@ -38,9 +38,11 @@ BOTH_BACKENDS = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test of a BOTH_BACKENDS module that uses a server or the store once per backend."""
+    """Run each test of a BOTH_BACKENDS module that uses a server or the store once per backend, and every test
+    marked `both_backends`."""
     uses_storage = {"server_factory", "backend", "module_database", "database_url"} & set(metafunc.fixturenames)
-    if uses_storage and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_BACKENDS:
+    if metafunc.definition.get_closest_marker("both_backends") or (
+            uses_storage and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_BACKENDS):
         metafunc.parametrize("backend", ["sqlite", "postgres"], indirect=True, scope="module")
 
 
