@@ -21,10 +21,11 @@ def kit() -> LarkCallbacks:
     return LarkCallbacks(VERIFICATION_TOKEN, ENCRYPT_KEY)
 
 
-@pytest.fixture(scope="session")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotServer]:
-    """One server with the standard test plugins, shared by tests that use their own message ids."""
-    server = start_server(tmp_path_factory.mktemp("bot"), STANDARD_CONFIG)
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory, module_database: str | None) -> Iterator[BotServer]:
+    """One server with the standard test plugins, shared by a module's tests that use their own message
+    ids (in a BOTH_BACKENDS module, one per backend)."""
+    server = start_server(tmp_path_factory.mktemp("bot"), STANDARD_CONFIG, database=module_database)
     yield server
     server.stop()
 

@@ -12,9 +12,11 @@ from cardbot.testing.server import server_environment
 CONFIG = '[bot]\ndatabase = "data/cards.db"\n[plugins.publish]\nenabled = true\n'
 
 
-def run(cwd, *args, stdin=None, pythonpath=()):
+def run(cwd, *args, stdin=None, pythonpath=(), database=None):
+    """The CLI in `cwd`; `database`: a PostgreSQL URL it uses instead of the config's SQLite file."""
+    env = {**SECRETS, **({"CARDBOT_DATABASE": database} if database else {})}
     return subprocess.run([*BOT_COMMAND, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          env=server_environment(SECRETS, (TEST_PLUGINS, *pythonpath)), timeout=60)
+                          env=server_environment(env, (TEST_PLUGINS, *pythonpath)), timeout=60)
 
 
 def entry_point_site(directory: Path, name: str) -> Path:
@@ -26,18 +28,19 @@ def entry_point_site(directory: Path, name: str) -> Path:
     return directory
 
 
-def test_put_then_show_with_history(tmp_path):
+def test_put_then_show_with_history(tmp_path, database_url):
     config = tmp_path / "plugins.toml"
     config.write_text(CONFIG)
     card_file = tmp_path / "card.json"
     card_file.write_text(json.dumps(seed_card(), ensure_ascii=False), encoding="utf-8")
 
-    put = run(tmp_path, "card", "put", "om_1", str(card_file), "--config", str(config))
+    put = run(tmp_path, "card", "put", "om_1", str(card_file), "--config", str(config), database=database_url)
     assert put.returncode == 0, put.stderr
     assert json.loads(put.stdout) == {"message_id": "om_1", "version": 1}
-    assert (tmp_path / "data" / "cards.db").exists()  # [bot] database is relative to the config file
+    # [bot] database is relative to the config file (unless CARDBOT_DATABASE names another)
+    assert (tmp_path / "data" / "cards.db").exists() is (database_url is None)
 
-    shown = run(tmp_path, "card", "show", "om_1", "--history", "--config", str(config))
+    shown = run(tmp_path, "card", "show", "om_1", "--history", "--config", str(config), database=database_url)
     data = json.loads(shown.stdout)  # stdout is nothing but JSON
     assert data["message_id"] == "om_1" and data["version"] == 1 and data["card"] == seed_card()
     assert len(data["history"]) == 1
@@ -45,18 +48,20 @@ def test_put_then_show_with_history(tmp_path):
     assert data["history"][0]["patch"]["ops"] == [{"op": "replace", "card": seed_card()}]
 
 
-def test_putting_a_card_again_makes_a_new_version(tmp_path):
+def test_putting_a_card_again_makes_a_new_version(tmp_path, database_url):
     (tmp_path / "plugins.toml").write_text(CONFIG)
     for version in (1, 2):
-        result = run(tmp_path, "card", "put", "om_2", "-", "--config", "plugins.toml", stdin=json.dumps({"elements": []}))
+        result = run(tmp_path, "card", "put", "om_2", "-", "--config", "plugins.toml", stdin=json.dumps({"elements": []}),
+                     database=database_url)
         assert json.loads(result.stdout)["version"] == version
 
 
-def test_show_of_an_unknown_message_exits_1_with_a_message(tmp_path):
+def test_show_of_an_unknown_message_exits_1_with_a_message(tmp_path, database_url):
     (tmp_path / "plugins.toml").write_text(CONFIG)
-    stored = run(tmp_path, "card", "put", "om_other", "-", "--config", "plugins.toml", stdin=json.dumps(seed_card()))
+    stored = run(tmp_path, "card", "put", "om_other", "-", "--config", "plugins.toml", stdin=json.dumps(seed_card()),
+                 database=database_url)
     assert stored.returncode == 0, stored.stderr
-    result = run(tmp_path, "card", "show", "om_missing", "--config", "plugins.toml")
+    result = run(tmp_path, "card", "show", "om_missing", "--config", "plugins.toml", database=database_url)
     assert result.returncode == 1 and result.stdout == ""
     assert "no card stored for message om_missing" in result.stderr
 
