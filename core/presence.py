@@ -1,7 +1,7 @@
 """Keep this serving process known alive in the database, and clear up after processes that died.
 
     presence = Presence(store, host_timeout=8.0)
-    await presence.start()        # the first beat and sweep, then every host_timeout / 5
+    await presence.start()        # the first beat (with its sweep), then every host_timeout / 5
     await presence.stop()         # clicks still running are recorded interrupted, the row removed
 
 A process is alive while it renews its row (store/liveness.py): no pid or host name is trusted, so
@@ -33,9 +33,8 @@ class Presence:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        """Announce this process (before it takes any click), sweep once, then keep beating."""
-        await self._store.beat(self.token, self._timeout)
-        await self._sweep()
+        """Announce this process (before it takes any click) and sweep, then keep beating."""
+        await self._beat(first=True)
         self._task = asyncio.create_task(self._keep_beating())
 
     async def stop(self) -> None:
@@ -57,17 +56,18 @@ class Presence:
         while True:
             await asyncio.sleep(self._timeout / BEATS_PER_TIMEOUT)
             try:
-                if not await self._store.beat(self.token, self._timeout):
-                    log.error("this process was taken for dead (silent in the database for over %g s): its "
-                              "running clicks were recorded interrupted; it goes on serving", self._timeout)
-                await self._sweep()
+                await self._beat()
             except StoreBusy as busy:
                 log.warning("could not renew this process's presence: %s", busy)
             except Exception:  # noqa: BLE001 - the next beat tries again
                 log.exception("renewing this process's presence failed")
 
-    async def _sweep(self) -> None:
-        interrupted = await self._store.sweep()
+    async def _beat(self, *, first: bool = False) -> None:
+        """Renew this process's row and sweep for dead processes (one write), logging what it found."""
+        renewed, interrupted = await self._store.beat(self.token, self._timeout)
+        if not renewed and not first:
+            log.error("this process was taken for dead (silent in the database for over %g s): its "
+                      "running clicks were recorded interrupted; it goes on serving", self._timeout)
         if interrupted:
             log.warning("%d click(s) were interrupted by a stop or crash before their plugin finished: %s",
                         len(interrupted), ", ".join(interrupted))

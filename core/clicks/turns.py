@@ -142,12 +142,10 @@ class CardTurns:
         preload = plugin if self._store.preloads_state else None
         if click.holder in self._handed:  # the click before handed the lease on: just read the card
             self._handed.discard(click.holder)
-            card = await self._store.card(message_id)
-            if card is None:  # cards are never deleted; should one vanish, its turn goes back at once
+            handed = await self._store.turn(message_id, preload)
+            if not handed.leased:  # cards are never deleted; should one vanish, its turn goes back at once
                 await self._give_back(message_id, click.holder)
-                return Turn(None, None, False)
-            state = await self._store.state(plugin, message_id) if preload else ()
-            return Turn(None, card, True, state)
+            return Turn(None, handed.card, handed.leased, handed.state)
         claim = await self._claim(click, plugin) if early is None else None
         if claim is not None and (claim.earlier is not None or claim.card is None):
             return Turn(claim.earlier, claim.card, False)
@@ -155,7 +153,7 @@ class CardTurns:
             claim = await self._wait_for_lease(click, preload)
         if claim is None:
             return Turn(None, None, False, timed_out=True)
-        return Turn(None, claim.card, True, claim.state)
+        return Turn(None, claim.card, claim.leased, claim.state)
 
     async def _claim(self, click: Click, plugin: str | None) -> Claim:
         """Record the delivery; with `plugin`, also try to take the card's turn (one write)."""

@@ -119,6 +119,10 @@ class Store(ABC):
         """The card as committed now."""
         return await self.read(clicks.read_card, message_id)
 
+    async def turn(self, message_id: str, plugin: str | None) -> Claim:
+        """The card (and `plugin`'s state, if named) for a click handed the card's turn (one read)."""
+        return await self.read(clicks.read_turn, message_id, plugin)
+
     def state_reader(self, preloaded: StateRows) -> StateReader:
         """Where a click's plugin state is read from: the rows read with the card (`preloads_state`)."""
         return StateSnapshot(preloaded)
@@ -134,14 +138,11 @@ class Store(ABC):
 
     # -- live processes (liveness.py) ----------------------------------------------------------
 
-    async def beat(self, token: str, alive_seconds: float) -> bool:
-        """Say this process lives for `alive_seconds` more; False when it had been taken for dead."""
+    async def beat(self, token: str, alive_seconds: float) -> tuple[bool, list[str]]:
+        """Say this process lives for `alive_seconds` more (False first: it had been taken for dead), and
+        record the running clicks of dead processes interrupted, freeing their cards (their delivery ids)."""
         now = time.time()
-        return await self.write(liveness.beat, token, now, now + alive_seconds)
-
-    async def sweep(self) -> list[str]:
-        """Record the running clicks of dead processes interrupted, free their cards; their delivery ids."""
-        return await self.write(liveness.sweep, time.time())
+        return await self.write(liveness.renew, token, now, now + alive_seconds)
 
     async def leave(self, token: str) -> list[str]:
         """This process stops: its running clicks are recorded interrupted; their delivery ids."""

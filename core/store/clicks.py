@@ -154,24 +154,30 @@ async def claim_click(
     )
     if inserted is None:  # an earlier delivery of the same click holds the record
         return Claim(await read_delivery(tx, delivery_id), None, False)
-    if lease_holder is None or not await _take_lease(tx, message_id, lease_holder, now, lease_until):
-        return Claim(None, await read_card(tx, message_id), False)
-    # read only once the lease is ours: on PostgreSQL each statement sees what was committed when it began,
-    # so a card read before the lease could predate the commit of the click that just gave it back
-    card = await read_card(tx, message_id)
-    if card is None:  # no such card: nothing to take a turn on
-        await release_lease(tx, message_id, lease_holder)
-        return Claim(None, None, False)
-    return Claim(None, card, True, await read_state(tx, plugin, message_id) if plugin else ())
+    leased = None if lease_holder is None else await lease_card(tx, message_id, lease_holder, now, lease_until, plugin)
+    return leased or Claim(None, await read_card(tx, message_id), False)
 
 
 async def lease_card(tx: Tx, message_id: str, holder: str, now: float, lease_until: float, plugin: str | None
                      ) -> Claim | None:
     """Take the card's turn for `holder` (a click) and return the card (and `plugin`'s state, if named),
-    or None while another process has it."""
+    or None while another process has it. A card that does not exist gets no turn (leased False)."""
     if not await _take_lease(tx, message_id, holder, now, lease_until):
         return None
-    return Claim(None, await read_card(tx, message_id), True, await read_state(tx, plugin, message_id) if plugin else ())
+    turn = await read_turn(tx, message_id, plugin)
+    if not turn.leased:  # no such card: nothing to take a turn on
+        await release_lease(tx, message_id, holder)
+    return turn
+
+
+async def read_turn(tx: Tx, message_id: str, plugin: str | None) -> Claim:
+    """What a click whose turn it is works from: the card (and `plugin`'s state, if named); leased False
+    when there is no such card. Read only once the lease is ours: on PostgreSQL each statement sees what was
+    committed when it began, so a card read before the lease could predate the commit that gave it back."""
+    card = await read_card(tx, message_id)
+    if card is None:
+        return Claim(None, None, False)
+    return Claim(None, card, True, await read_state(tx, plugin, message_id) if plugin else ())
 
 
 async def lease_may_be_free(tx: Tx, message_id: str, holder: str, now: float) -> bool:

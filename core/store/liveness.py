@@ -11,6 +11,7 @@ and it carries on under the same token.
 from __future__ import annotations
 
 import secrets
+from typing import Callable
 
 from .clicks import INTERRUPTED, RUNNING, release_lease
 from .tx import Tx
@@ -28,44 +29,41 @@ def process_of(holder: str | None) -> str | None:
     return holder.rsplit("/", 1)[0] if holder else None
 
 
-async def beat(tx: Tx, token: str, now: float, alive_until: float) -> bool:
-    """Renew `token`'s row (creating it); False when it was missing: this process had been taken for dead."""
+async def renew(tx: Tx, token: str, now: float, alive_until: float) -> tuple[bool, list[str]]:
+    """One beat: renew `token`'s row (creating it) and sweep for dead processes, in one transaction.
+    Returns whether the row was still there (False: this process had been taken for dead) and the delivery
+    ids of the clicks the sweep recorded interrupted."""
     renewed = await tx.run("UPDATE processes SET alive_until = ? WHERE token = ?", (alive_until, token))
     if not renewed:
         await tx.run("INSERT INTO processes (token, alive_until, started_at) VALUES (?, ?, ?)",
                      (token, alive_until, now))
-    return bool(renewed)
+    return bool(renewed), await sweep(tx, now)
 
 
 async def sweep(tx: Tx, now: float) -> list[str]:
     """Record the running clicks of dead processes as interrupted and free their cards; returns those
     clicks' delivery ids. A holder with no row at all (a process of an older cardbot) counts as dead."""
     live = {token for (token,) in await tx.all("SELECT token FROM processes WHERE alive_until >= ?", (now,))}
-    interrupted = [delivery_id for delivery_id, holder in await tx.all(
-        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if process_of(holder) not in live]
-    for delivery_id in interrupted:
-        await _interrupt(tx, delivery_id, now)
-    for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
-        if process_of(holder) not in live:
-            await release_lease(tx, message_id, holder)
+    interrupted = await _clear(tx, now, lambda holder: process_of(holder) not in live)
     await tx.run("DELETE FROM processes WHERE alive_until < ?", (now,))
     return interrupted
 
 
 async def leave(tx: Tx, token: str, now: float) -> list[str]:
     """A stopping process: record its clicks still running as interrupted, free its cards, remove its row."""
-    prefix = token + "/"
-    interrupted = [delivery_id for delivery_id, holder in await tx.all(
-        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if holder.startswith(prefix)]
-    for delivery_id in interrupted:
-        await _interrupt(tx, delivery_id, now)
-    for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
-        if holder.startswith(prefix):
-            await release_lease(tx, message_id, holder)
+    interrupted = await _clear(tx, now, lambda holder: process_of(holder) == token)
     await tx.run("DELETE FROM processes WHERE token = ?", (token,))
     return interrupted
 
 
-async def _interrupt(tx: Tx, delivery_id: str, now: float) -> None:
-    await tx.run("UPDATE deliveries SET status = ?, detail = ?, finished_at = ? WHERE delivery_id = ? AND status = ?",
-                 (INTERRUPTED, INTERRUPTED_DETAIL, now, delivery_id, RUNNING))
+async def _clear(tx: Tx, now: float, gone: Callable[[str], bool]) -> list[str]:
+    """Record the running clicks whose holder is `gone` interrupted and free the cards they hold; their ids."""
+    interrupted = [delivery_id for delivery_id, holder in await tx.all(
+        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if gone(holder)]
+    for delivery_id in interrupted:
+        await tx.run("UPDATE deliveries SET status = ?, detail = ?, finished_at = ? WHERE delivery_id = ? "
+                     "AND status = ?", (INTERRUPTED, INTERRUPTED_DETAIL, now, delivery_id, RUNNING))
+    for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
+        if gone(holder):
+            await release_lease(tx, message_id, holder)
+    return interrupted

@@ -107,15 +107,21 @@ def test_counters_add_up_across_commits(database):
     assert ("", "n", "6") in run(database, work)
 
 
+async def swept_by_b(store: Store) -> list[str]:
+    """Process B's beat, with its sweep: the clicks it recorded interrupted."""
+    _, interrupted = await store.beat("proc-b", 60)
+    return interrupted
+
+
 def test_a_silent_process_is_dead_its_clicks_interrupted_and_its_cards_freed(database):
     async def work(store):
         await store.beat("proc-a", 0.2)
         await store.beat("proc-b", 60)
         await claim(store, "d1", A)
         assert not await take(store, B)
-        assert await store.sweep() == []  # A is still alive
+        assert await swept_by_b(store) == []  # A is still alive
         await asyncio.sleep(0.3)
-        interrupted = await store.sweep()
+        interrupted = await swept_by_b(store)
         taken = await take(store, B)
         return interrupted, taken, await store.delivery("d1")
     interrupted, taken, delivery = run(database, work)
@@ -127,10 +133,11 @@ def test_a_process_taken_for_dead_cannot_commit_and_learns_it_at_its_next_beat(d
         await store.beat("proc-a", 0.1)
         taken = await claim(store, "d1", A)
         await asyncio.sleep(0.2)
-        await store.sweep()
+        await swept_by_b(store)
         with pytest.raises(TurnLost):
             await store.commit_click(change("d1", A, taken.card.version))
-        return await store.beat("proc-a", 60), await store.card("om_1")
+        renewed, _ = await store.beat("proc-a", 60)
+        return renewed, await store.card("om_1")
     renewed, card = run(database, work)
     assert renewed is False and card.version == 1  # nothing of the click was written
 
