@@ -58,11 +58,13 @@ async def leave(tx: Tx, token: str, now: float) -> list[str]:
 
 async def _clear(tx: Tx, now: float, gone: Callable[[str], bool]) -> list[str]:
     """Record the running clicks whose holder is `gone` interrupted and free the cards they hold; their ids."""
-    interrupted = [delivery_id for delivery_id, holder in await tx.all(
-        "SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)) if gone(holder)]
-    for delivery_id in interrupted:
-        await tx.run("UPDATE deliveries SET status = ?, detail = ?, finished_at = ? WHERE delivery_id = ? "
-                     "AND status = ?", (INTERRUPTED, INTERRUPTED_DETAIL, now, delivery_id, RUNNING))
+    interrupted = []
+    for delivery_id, holder in await tx.all("SELECT delivery_id, holder FROM deliveries WHERE status = ?", (RUNNING,)):
+        if gone(holder) and await tx.run(  # (on PostgreSQL it may have finished since the SELECT)
+            "UPDATE deliveries SET status = ?, detail = ?, finished_at = ? WHERE delivery_id = ? AND status = ?",
+            (INTERRUPTED, INTERRUPTED_DETAIL, now, delivery_id, RUNNING),
+        ):
+            interrupted.append(delivery_id)
     for message_id, holder in await tx.all("SELECT message_id, holder FROM card_leases WHERE expires_at > ?", (now,)):
         if gone(holder):
             await release_lease(tx, message_id, holder)
