@@ -30,8 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _prune(settings: BotSettings) -> dict[str, int]:
-    await (await open_store(settings, read_only=True)).close()  # DatabaseMissing, creating nothing, when there is none
-    store = await open_store(settings)
+    store = await open_store(settings, create=False)  # DatabaseMissing, creating nothing, when there is none
     try:
         return await store.prune(*settings.retention)
     finally:

@@ -12,8 +12,7 @@ from pathlib import Path
 from ..config import load_config
 from ..logs import configure_logging
 from ..registry import load_plugins
-from ..config import BotSettings
-from ..store import open_store
+from ..store.opening import prepare_database
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
     load_plugins(config)  # fail fast, once, with a clear message
-    asyncio.run(_prepare_database(config.bot))
+    asyncio.run(prepare_database(config.bot))  # the schema once, before the workers share the database
     workers = args.workers or config.bot.workers
     with contextlib.ExitStack() as cleanup:
         # several workers: one that cannot start writes its reason here, for this process to print once
@@ -67,11 +66,6 @@ def run(args: argparse.Namespace) -> int:
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
-
-
-async def _prepare_database(settings: BotSettings) -> None:
-    """Create or migrate the schema (SQLite: and WAL) once, before the workers share the database."""
-    await (await open_store(settings)).close()
 
 
 def _positive(text: str) -> int:

@@ -111,13 +111,7 @@ class PostgresStore(Store):
         """Connect, create or migrate the schema (`create`; read commands change nothing), open the pool.
         ConfigError, one line without the password, when the server cannot be reached or the database is
         not cardbot's."""
-        location = redacted(url)
-        try:
-            async with await psycopg.AsyncConnection.connect(url, **CONNECTION_OPTIONS) as conn:
-                async with conn.transaction():
-                    await migrate(PostgresTx(conn), location, create=create)
-        except psycopg.Error as error:
-            raise ConfigError(f"cannot open the database {location}: {_reason(error)}") from None
+        await prepare(url, create=create)
         pool = AsyncConnectionPool(url, min_size=1, max_size=pool_size, timeout=busy_timeout, open=False,
                                    kwargs={**CONNECTION_OPTIONS, "autocommit": True}, name="cardbot")
         await pool.open()
@@ -215,6 +209,18 @@ class PostgresStore(Store):
         event = self._waiters.pop(message_id, None)
         if event is not None:
             event.set()
+
+
+async def prepare(url: str, *, create: bool = True) -> None:
+    """Create or migrate cardbot's schema (`create`), or only check it, over one connection. ConfigError,
+    one line without the password, when the server cannot be reached or the database is not cardbot's."""
+    location = redacted(url)
+    try:
+        async with await psycopg.AsyncConnection.connect(url, **CONNECTION_OPTIONS) as conn:
+            async with conn.transaction():
+                await migrate(PostgresTx(conn), location, create=create)
+    except psycopg.Error as error:
+        raise ConfigError(f"cannot open the database {location}: {_reason(error)}") from None
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
