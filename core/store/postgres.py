@@ -130,23 +130,19 @@ class PostgresStore(Store):
             except (pg_errors.DeadlockDetected, pg_errors.SerializationFailure):
                 if attempt == RETRIES:
                     raise self._failed(StoreBusy("the database kept finding conflicting writes", BUSY))
-            except PoolTimeout:
-                raise self._failed(StoreBusy(f"no database connection came free within {self._busy_timeout:g} s",
-                                             BUSY)) from None
+            except PoolTimeout as error:
+                raise self._failed(self._unavailable(error)) from None
             except psycopg.OperationalError as error:
                 if tx is None or tx.statements or attempt == RETRIES:  # it may have reached the database
-                    raise self._failed(StoreBusy(f"the database cannot be reached: {_reason(error)}",
-                                                 UNREACHABLE)) from None
+                    raise self._failed(self._unavailable(error)) from None
         raise AssertionError("unreachable")
 
     async def read(self, function: StorageFunction[T], *args: Any) -> T:
         try:
             async with self._pool.connection() as conn:
                 return await function(PostgresTx(conn), *args)
-        except PoolTimeout:
-            raise StoreBusy(f"no database connection came free within {self._busy_timeout:g} s", BUSY) from None
-        except psycopg.OperationalError as error:
-            raise StoreBusy(f"the database cannot be reached: {_reason(error)}", UNREACHABLE) from None
+        except (PoolTimeout, psycopg.OperationalError) as error:
+            raise self._unavailable(error) from None
 
     def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
         if _running_loop() is self._loop:
@@ -183,6 +179,12 @@ class PostgresStore(Store):
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
         await self._pool.close()
+
+    def _unavailable(self, error: PoolTimeout | psycopg.OperationalError) -> StoreBusy:
+        """What a caller hears when no connection came free (busy) or the server does not answer."""
+        if isinstance(error, PoolTimeout):
+            return StoreBusy(f"no database connection came free within {self._busy_timeout:g} s", BUSY)
+        return StoreBusy(f"the database cannot be reached: {_reason(error)}", UNREACHABLE)
 
     def _failed(self, busy: StoreBusy) -> StoreBusy:
         self.episodes.failed(busy)

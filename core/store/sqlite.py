@@ -17,12 +17,11 @@ from ..state import StateReader
 from . import clicks
 from .base import Store, T
 from .clicks import StateRows
-from .tx import StorageFunction
 from .faults import READ_ONLY, fault
 from .presence import DatabaseFile
 from .reads import ReadConnections
 from .schema import connect, open_database, open_read_only, unreadable
-from .tx import SqliteTx, drive
+from .tx import SqliteTx, StorageFunction, drive
 from .writer import Writer
 
 
@@ -48,12 +47,7 @@ class SqliteStore(Store):
         return await self._require_writer().write(function, *args)
 
     async def read(self, function: StorageFunction[T], *args: Any) -> T:
-        try:
-            return drive(function(self._reader(), *args))
-        except sqlite3.DatabaseError as error:  # a damaged page met while reading
-            if self._writer is None:
-                raise unreadable(self.path, error) from None
-            raise fault(error) from None
+        return self._read_now(function, *args)
 
     def write_blocking(self, function: StorageFunction[T], *args: Any) -> T:
         return self._require_writer().thread.write_blocking(function, *args)
@@ -66,10 +60,10 @@ class SqliteStore(Store):
         return self
 
     def read_state(self, plugin: str, scope: str, key: str) -> str | None:
-        return drive(clicks.read_state_value(self._reader(), plugin, scope, key))
+        return self._read_now(clicks.read_state_value, plugin, scope, key)
 
     def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
-        return drive(clicks.read_state_items(self._reader(), plugin, scope, prefix))
+        return self._read_now(clicks.read_state_items, plugin, scope, prefix)
 
     async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
         await asyncio.sleep(delay)
@@ -85,6 +79,15 @@ class SqliteStore(Store):
         assert self._reads is not None
         self._reads.close()
         self._db.conn.close()
+
+    def _read_now(self, function: StorageFunction[T], *args: Any) -> T:
+        """Run a storage function on this thread's read connection, at once (a local file: it never waits)."""
+        try:
+            return drive(function(self._reader(), *args))
+        except sqlite3.DatabaseError as error:  # a damaged page met while reading
+            if self._writer is None:
+                raise unreadable(self.path, error) from None
+            raise fault(error) from None
 
     def _reader(self) -> SqliteTx:
         return SqliteTx(self._reads.get()) if self._reads is not None else self._read_only
