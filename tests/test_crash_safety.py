@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
+import signal
 import threading
 import time
 
 import requests
 
-from support import assert_undamaged, new_message_id, plugin_state, put_card, show_card
+from support import assert_undamaged, button_card, new_message_id, plugin_state, put_card, show_card
 from test_vote import poll_card, texts
 
 CONFIG = '[bot]\ndatabase = "cardbot.db"\nhost_timeout = 2\n[plugins.vote]\nenabled = true\n'  # a killed host frees its cards within ~2.4 s
@@ -113,3 +115,44 @@ def test_kill_9_under_load_loses_no_answered_vote(server_factory, kit, request, 
     body, headers = kit.card_action_trigger(message_id=message_id, open_id="ou_after_the_crashes",
                                             value={"button_type": "vote", "option": "a"})
     assert server.post("/lark/callback", body, headers).json()["toast"]["content"] == "Vote counted"
+
+
+def test_a_host_taken_for_dead_while_frozen_stores_nothing_of_its_click_and_goes_on(server_factory, kit, tmp_path):
+    """Host A freezes (SIGSTOP) mid-click for longer than host_timeout: host B, on the same database, records
+    the click interrupted. When A thaws its plugin finishes, but the commit finds the delivery no longer A's:
+    nothing of it is stored and the clicker never hears a result that was then lost. A serves on."""
+    config = (f'[bot]\ndatabase = "{tmp_path / "shared.db"}"\nhost_timeout = 1\n'  # on PostgreSQL: one database too
+              '[plugins.counter]\nenabled = true\nmodule = "cardbot_testplugins.counter"\n')
+    host_a, host_b = server_factory(config), server_factory(config)
+    message_id = new_message_id()
+    put_card(host_a, message_id, button_card("count", seconds=1))
+    body, headers = kit.card_action_trigger(message_id=message_id,
+                                            value={"button_type": "count", "button_id": "b1", "seconds": 1})
+    answers: list[requests.Response] = []
+    clicker = threading.Thread(target=lambda: answers.append(host_a.post("/lark/callback", body, headers, timeout=30)))
+    clicker.start()
+    deadline = time.monotonic() + 10
+    while not show_card(host_b, message_id, history=True)["clicks"]:  # A has claimed it and runs the plugin
+        assert time.monotonic() < deadline, "the click never reached host A's plugin"
+        time.sleep(0.05)
+    os.kill(host_a.process.pid, signal.SIGSTOP)
+    try:
+        while show_card(host_b, message_id, history=True)["clicks"][0]["status"] == "running":
+            assert time.monotonic() < deadline + 10, "host B never took frozen host A for dead"
+            time.sleep(0.1)
+    finally:
+        os.kill(host_a.process.pid, signal.SIGCONT)
+    clicker.join(30)
+
+    toast = answers[0].json()["toast"]
+    assert answers[0].status_code == 200 and toast["content"] != "count 1", toast  # "busy" (or "processing")
+    shown = show_card(host_b, message_id, history=True)
+    assert shown["version"] == 1 and shown["clicks"][0]["status"] == "interrupted"
+    wait_for_log = time.monotonic() + 10
+    while "this process was taken for dead" not in host_a.log():
+        assert time.monotonic() < wait_for_log, host_a.log()
+        time.sleep(0.1)
+    again, again_headers = kit.card_action_trigger(message_id=message_id,
+                                                   value={"button_type": "count", "button_id": "b1", "seconds": 1})
+    assert host_a.post("/lark/callback", again, again_headers).json()["toast"]["content"] == "count 1"
+    assert show_card(host_b, message_id)["version"] == 2
