@@ -74,3 +74,13 @@ def fresh_database(server_url: str | None = None) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextlib.contextmanager
+def database_for(backend: str) -> Iterator[str | None]:
+    """A fresh PostgreSQL database on "postgres", dropped afterwards; None on "sqlite" (servers use their file)."""
+    if backend != "postgres":
+        yield None
+        return
+    with fresh_database() as url:
+        yield url

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -10,7 +9,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from cardbot.testing import BotServer, LarkCallbacks
-from backends import fresh_database, postgres_unavailable_reason
+from backends import database_for, fresh_database, postgres_unavailable_reason
 from support import ENCRYPT_KEY, STANDARD_CONFIG, VERIFICATION_TOKEN, start_server
 
 FIGURES = pytest.StashKey[dict]()
@@ -56,16 +55,6 @@ def backend(request: pytest.FixtureRequest) -> str:
         if reason:
             pytest.skip(reason)
     return name
-
-
-@contextlib.contextmanager
-def database_for(backend: str) -> Iterator[str | None]:
-    """A fresh PostgreSQL database on "postgres", dropped afterwards; None on "sqlite" (servers use their file)."""
-    if backend != "postgres":
-        yield None
-        return
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,6 @@ from backends import database_url as url_naming, fresh_database, postgres_unavai
 from cardbot.testing.server import server_environment
 from support import STANDARD_CONFIG
 
-DATABASES_SEEN: list[str] = []  # by the test before the one that checks they were dropped
-
-
 def database_exists(name: str) -> bool:
     import psycopg
 
@@ -82,16 +79,16 @@ def test_the_servers_of_one_test_share_its_database(server_factory, database_url
         return
     assert database_url is not None and not (first.directory / "cardbot.db").exists()
     assert database_exists(name_of(database_url))
-    DATABASES_SEEN.append(name_of(database_url))
 
 
 @pytest.mark.both_backends
 def test_the_database_of_a_test_is_dropped_after_it(backend):
-    if backend == "sqlite":  # marked only to run right after the test above, in the same backend's group
-        return
-    if not DATABASES_SEEN:
-        pytest.skip("runs after test_the_servers_of_one_test_share_its_database")
-    assert not any(database_exists(name) for name in DATABASES_SEEN)
+    with backends.database_for(backend) as url:  # what the database_url and module_database fixtures use
+        if backend == "sqlite":
+            assert url is None
+            return
+        assert url is not None and database_exists(name_of(url))
+    assert not database_exists(name_of(url))
 
 
 def test_a_test_server_never_inherits_cardbot_database(monkeypatch):
