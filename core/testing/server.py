@@ -72,15 +72,7 @@ def _group_exists(pgid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-                return True
-    return False
+    return bool(_group_processes(pgid))
 
 
 class CliResult:
