@@ -101,11 +101,8 @@ def fill_database(database: Path | str, cards: Iterable[tuple[str, str]]) -> Non
     one transaction, through cardbot's store."""
     async def fill() -> None:
         settings = parse_config({"bot": {"database": str(database)}}, Path("/") / "plugins.toml").bot
-        store = await open_store(settings)
-        try:
+        async with await open_store(settings) as store:
             await store.write(_put_all, list(cards), time.time())
-        finally:
-            await store.close()
 
     asyncio.run(fill())
 

@@ -143,11 +143,8 @@ def read_store(server: BotServer, read: Callable[[Store], Awaitable[T]], *, read
     """`await read(store)` on `server`'s database, opened (read-only) through cardbot's own storage interface."""
     async def run() -> T:
         settings = replace(load_config(server.config_path).bot, database=server_database(server))
-        store = await open_store(settings, read_only=read_only)
-        try:
+        async with await open_store(settings, read_only=read_only) as store:
             return await read(store)
-        finally:
-            await store.close()
 
     return asyncio.run(run())
 

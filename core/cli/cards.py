@@ -53,19 +53,13 @@ def show(args: argparse.Namespace) -> int:
 
 
 async def _put(settings: BotSettings, message_id: str, text: str) -> int:
-    store = await open_store(settings)
-    try:
+    async with await open_store(settings) as store:
         return await store.put_card(message_id, text)
-    finally:
-        await store.close()
 
 
 async def _show(settings: BotSettings, message_id: str, history: bool) -> tuple[dict | None, str]:
-    store = await open_store(settings, read_only=True)
-    try:
+    async with await open_store(settings, read_only=True) as store:
         return await store.show_card(message_id, history=history), store.location
-    finally:
-        await store.close()
 
 
 def read_card_file(path: str) -> dict:

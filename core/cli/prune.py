@@ -30,8 +30,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _prune(settings: BotSettings) -> dict[str, int]:
-    store = await open_store(settings, create=False)  # DatabaseMissing, creating nothing, when there is none
-    try:
+    async with await open_store(settings, create=False) as store:  # DatabaseMissing, creating nothing, if none
         return await store.prune(*settings.retention)
-    finally:
-        await store.close()

@@ -53,9 +53,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _send(settings: BotSettings, receive_id_type: str, receive_id: str, card: dict, uuid: str | None) -> Sent:
-    store = await open_store(settings)
-    try:
+    async with await open_store(settings) as store:
         with LarkClient.from_secrets(LarkSecrets.from_env()) as client:
             return await CardSender(client, store).send_async(receive_id_type, receive_id, card, uuid=uuid)
-    finally:
-        await store.close()

@@ -1,9 +1,9 @@
 """`Store`: the one storage interface of cardbot; every reader and writer of storage goes through it.
 
-    store = await open_store(settings)                  # SQLite file or PostgreSQL URL ([bot] database)
-    claim = await store.claim_click(...)                # each write committed when it returns
-    shown = await store.show_card("om_1", history=True)
-    await store.close()
+    async with await open_store(settings) as store:     # SQLite file or PostgreSQL URL ([bot] database)
+        claim = await store.claim_click(...)            # each write committed when it returns
+        shown = await store.show_card("om_1", history=True)
+                                                        # closed at the end of the block
 
 The SQL lives in clicks.py, cards.py, liveness.py and retention.py, written once for both backends
 (tx.py); a backend (sqlite.py, postgres.py) says only how a function reaches its database: `write`
@@ -68,6 +68,12 @@ class Store(ABC):
     @abstractmethod
     async def close(self) -> None:
         """Finish queued writes and close every connection."""
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     # -- the click path ------------------------------------------------------------------------
 

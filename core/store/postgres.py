@@ -42,14 +42,6 @@ RETRIES = 5
 """Tries of a write that meets a deadlock, a serialisation failure, or a connection that died unused."""
 NOTICE_MEMORY_SECONDS = 2.0
 """How long a notification that a card's turn was given back is remembered for a waiter that comes late."""
-_URL = re.compile(r"^(postgres|postgresql)://")
-
-
-def is_postgres_url(database: str) -> bool:
-    """True when `[bot] database` names a PostgreSQL server (`postgresql://…` or `postgres://…`)."""
-    return bool(_URL.match(database))
-
-
 def check_url(url: str) -> None:
     """ConfigError, without the password, for a URL libpq cannot parse."""
     try:

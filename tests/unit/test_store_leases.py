@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,6 @@ async def open_at(database: Path | str) -> Store:
     return await open_store(parse_config({"bot": {"database": str(database)}}, Path("/tmp/plugins.toml")).bot)
 
 
-@asynccontextmanager
-async def opened(database: Path | str):
-    store = await open_at(database)
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(request, tmp_path):
     if request.param == "sqlite":
@@ -51,7 +41,7 @@ def database(request, tmp_path):
 
 def run(database, work):
     async def go():
-        async with opened(database) as store:
+        async with await open_at(database) as store:
             await store.put_card("om_1", '{"schema": "2.0", "body": {"elements": []}}')
             return await work(store)
     return asyncio.run(go())
@@ -199,7 +189,7 @@ def test_hosts_starting_together_migrate_a_new_postgresql_database_once(postgres
 
 
 async def _open_and_close(database):
-    async with opened(database):
+    async with await open_at(database):
         pass
 
 
