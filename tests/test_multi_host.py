@@ -329,3 +329,28 @@ def test_every_connection_killed_twice_mid_stream_loses_no_answered_vote(hosts, 
         "votes_answered_counted": len(counted), "busy_answers": kinds["busy"],
         "busy_votes_committed_anyway": sum(1 for answer in stream.of_kind("busy") if answer.voter in voters),
         "answered_votes_lost": len(lost), "seconds_to_counting_again": round(max(recovery), 2)}
+
+
+def test_a_host_cut_off_from_the_database_answers_busy_says_unreachable_and_recovers(hosts, database, kit):
+    """The database refuses every connection (as during an outage): clicks get the "busy" toast and store
+    nothing, /healthz answers 503 "unreachable" so a load balancer takes the host out; once the database
+    accepts connections again the host serves by itself."""
+    message_id = new_message_id()
+    put_card(hosts.a, message_id, poll_card(("a", "b", "c")))
+    name = urlsplit(database).path.lstrip("/")
+    with psycopg.connect(postgres_server_url(), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        try:
+            terminate_connections(database)
+            answer = post(hosts.a, vote(kit, message_id, "ou_during_the_outage", "a"))
+            health = hosts.a.session.get(hosts.a.base_url + "/healthz", timeout=10)
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    assert (answer.status_code, toast(answer)) == (200, BUSY)
+    assert (health.status_code, health.json()["database"], health.json()["status"]) == (503, "unreachable",
+                                                                                      "unavailable")
+    wait_for(lambda: hosts.a.session.get(hosts.a.base_url + "/healthz", timeout=10).status_code == 200, 15,
+             "/healthz to answer 200 again")
+    assert toast(post(hosts.a, vote(kit, message_id, "ou_after_the_outage", "a"))) == VOTED
+    shown = show_card(hosts.b, message_id, history=True)
+    assert shown["version"] == 2 and [entry["operator"] for entry in shown["history"][1:]] == ["ou_after_the_outage"]
