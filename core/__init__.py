@@ -10,12 +10,16 @@ Plugins import everything they need from here:
 if __name__ == "core":  # the repository folder imported by its folder name
     raise ImportError("import cardbot, not core: `pip install -e .` installs core/ as the package `cardbot`")
 
-from .action import LEGACY, TRIGGER, Action, Operator
+from .action import LEGACY, TRIGGER, URL_PREVIEW, Action, Operator
 from .bot import Bot
 from .errors import ActionFailed, CardbotError, CardInvalid, ConfigError, PatchError
+from .events import Event
 from .frozen import FrozenDict, freeze, thaw
 from .hookspecs import hookimpl
+from .messages import Command, Mention, Message
 from .patches import Patch
+from .previews import LinkPreview, LinkPreviewRequest
+from .registry.claims import Claims
 from .state import State, StateScope
 from .toast import Toast
 
@@ -24,13 +28,21 @@ __version__ = "0.1.0"
 __all__ = [
     "LEGACY",
     "TRIGGER",
+    "URL_PREVIEW",
     "Action",
     "ActionFailed",
     "Bot",
     "CardInvalid",
     "CardbotError",
+    "Claims",
+    "Command",
     "ConfigError",
+    "Event",
     "FrozenDict",
+    "LinkPreview",
+    "LinkPreviewRequest",
+    "Mention",
+    "Message",
     "Operator",
     "Patch",
     "PatchError",

@@ -121,7 +121,8 @@ class Config:
     bot: BotSettings
     plugins: Mapping[str, PluginTable]
     owners: Mapping[str, str]
-    """`[owners]`: button_type → the plugin that owns it when several enabled plugins claim it."""
+    """`[owners]`: claim key (a button_type, or `"name:X"`, `"command:X"`, `"event:X"`, `messages`) → the plugin
+    that owns it when several enabled plugins claim it."""
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,7 @@ def _misspelt_key(plugin: Mapping[str, Any], where: str) -> str | None:
 
 
 def _parse_owners(table: Mapping[str, Any], path: Path) -> dict[str, str]:
-    for button_type, owner in table.items():
+    for claim, owner in table.items():
         if not isinstance(owner, str) or not owner:
-            raise ConfigError(f"{path}: [owners] {button_type} must name a plugin, e.g. {button_type} = \"publish\"")
+            raise ConfigError(f"{path}: [owners] {claim} must name a plugin, e.g. {claim} = \"publish\"")
     return dict(table)

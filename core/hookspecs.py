@@ -28,6 +28,10 @@ import pluggy
 if TYPE_CHECKING:
     from .action import Action
     from .bot import Bot
+    from .events import Event
+    from .messages import Command, Message
+    from .previews import LinkPreview, LinkPreviewRequest
+    from .registry.claims import Claims
     from .patches import Patch
     from .state import State
 
@@ -37,15 +41,25 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def cardbot_claims() -> list[str]:
-    """Return the button_types this plugin handles; called once at start-up (a plain function, not async).
+def cardbot_claims() -> list[str] | Mapping[str, Any] | Claims:
+    """Return what this plugin handles; called once at start-up (a plain function, not async).
 
-    A click is routed by the `button_type` in the clicked component's value. Two enabled plugins
-    claiming one button_type stop start-up, unless `[owners]` in plugins.toml names the owner.
+    A list of strings claims button_types: a click is routed by the `button_type` in the clicked
+    component's value (a string value routes as its own button_type). A mapping (or `cardbot.Claims`)
+    claims more kinds:
 
         @hookimpl
         def cardbot_claims():
-            return ["vote"]
+            return {"button_types": ["vote"],            # clicks by the value's button_type
+                    "names": ["expense_form"],           # clicks by the component's name (forms, pickers)
+                    "commands": ["poll"],                # chat commands: cardbot_command
+                    "url_patterns": ["https://tickets.example.com/*"],  # link previews: cardbot_link_preview
+                    "events": ["im.chat.member.bot.added_v1"],           # other events: cardbot_event
+                    "messages": True}                    # other chat messages: cardbot_message
+
+    A click goes to the owner of its button_type, else to the owner of its component's name. Two enabled
+    plugins claiming the same thing (or URL patterns that can match one URL) stop start-up, naming both;
+    `[owners]` in plugins.toml settles a shared claim other than a URL pattern.
     """
 
 
@@ -114,4 +128,75 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
         def cardbot_action(action, card, config, state):
             release(config["webhook"], action.operator.id)
             return Patch.elements(DONE).toast("success", "已完成")
+    """
+
+
+@hookspec
+def cardbot_command(command: Command, message: Message, config: Mapping[str, Any], bot: Bot) -> str | dict | None:
+    """Handle a chat command this plugin claims (`"commands"` in cardbot_claims). May be async.
+
+    `command.name` is the word after the bot's @-mention (optional in a direct chat; a leading `/` is
+    optional too), `command.args` the shell-style words after it, with other people's mentions given
+    as their open_ids; `command.syntax_error` is set when the quoting is unbalanced. `message` is the
+    whole chat message (`cardbot.Message`).
+
+    The event was answered before this runs (Lark wants its answer within 3 s) and its delivery recorded:
+    a message pushed again (even under a new event id) runs nothing twice, and a crash while it runs
+    leaves it recorded interrupted, never re-run. `[bot] hard_limit` cuts it off.
+
+    Return a str to reply with text, a card dict to reply with a card (stored as version 1, so clicks
+    on it work), or None and reply yourself (`bot.reply_async`, `bot.send_card_async`).
+
+        @hookimpl
+        def cardbot_command(command):
+            if not command.args:
+                return "Usage: remind WHAT"
+            return f"I will remind you: {command.text}"
+    """
+
+
+@hookspec
+def cardbot_message(message: Message, command: Command | None, config: Mapping[str, Any], bot: Bot
+                    ) -> str | dict | None:
+    """Handle a chat message to the bot that is not a claimed command (`"messages": True`). May be async.
+
+    `message.text` is the plain text (a post's paragraphs joined by newlines; mentions as their keys,
+    `@_user_1`), `message.mentions` who was mentioned; `command` is the message read as a command
+    (None when it is not one). Same delivery rules and return values as `cardbot_command`.
+
+        @hookimpl
+        async def cardbot_message(message, bot):
+            if "help" in message.text.lower():
+                return "Try: @bot poll \"Lunch?\" Noodles Rice"
+    """
+
+
+@hookspec
+def cardbot_event(event: Event, config: Mapping[str, Any], bot: Bot) -> None:
+    """Handle an event type this plugin claims (`"events"` in cardbot_claims). May be async.
+
+    `event.event_type`, `event.event_id`, and `event.body`: its `event` object as Lark documents it,
+    read-only. Answered and recorded before this runs, exactly as for `cardbot_command`; the return
+    value is ignored.
+
+        @hookimpl
+        async def cardbot_event(event, bot):
+            await bot.send_text_async("Hello! Try @bot poll", chat_id=event.body["chat_id"])
+    """
+
+
+@hookspec
+def cardbot_link_preview(preview: LinkPreviewRequest, config: Mapping[str, Any], bot: Bot) -> LinkPreview | None:
+    """Answer a link preview of a URL matching one of this plugin's `"url_patterns"`. May be async.
+
+    `preview.url` is the link, `preview.preview_token` names this preview (`bot.refresh_previews` makes
+    Lark ask again), `preview.operator` who typed or sent it. Return a `cardbot.LinkPreview` (an inline
+    title and/or a card) or None (no preview). It must answer within `[bot] deadline` of the request
+    arriving, else the link shows no preview. A card is stored under `preview:<preview_token>`, so clicks
+    on it reach the plugin owning their button_type, like clicks on any card.
+
+        @hookimpl
+        def cardbot_link_preview(preview):
+            ticket = tickets.get(preview.url.rsplit("/", 1)[-1])
+            return LinkPreview(title=f"{ticket.id}: {ticket.title}", card=ticket_card(ticket))
     """

@@ -2,6 +2,8 @@
 
     runtime = await Runtime.start(config)      # plugins loaded and started, database open
     outcome = await runtime.handle_click(action)
+    work = await runtime.events.accept(envelope); runtime.events.start(work)
+    answer = await runtime.previews.answer(envelope, started)
     await runtime.stop()
 """
 
@@ -17,7 +19,10 @@ from .clicks.push import LatePusher
 from .config import Config, LarkSecrets
 from .errors import ConfigError, StoreBusy
 from .failures import describe
+from .events import BotIdentity, EventPipeline
 from .lark import LarkClient
+from .lark.previews import PreviewRefresher
+from .previews import PreviewPipeline
 from .protocol import CallbackAuth
 from .registry import PluginHost, load_plugins
 from .presence import Presence
@@ -43,10 +48,13 @@ class Runtime:
         self.runner = PluginRunner(config.bot.plugin_threads)
         self.lark = LarkClient.from_secrets(secrets)
         self.sender = CardSender(self.lark, store)
-        self.bot = Bot(self.sender, asyncio.get_running_loop())
+        self.bot = Bot(self.sender, asyncio.get_running_loop(), previews=PreviewRefresher(self.lark))
         self.pusher = LatePusher(self.lark, store)
         self.clicks = ClickPipeline(host, self.runner, store, config.bot,
                                     toasts.processing(config.bot.processing_toast), self.bot, self.presence.token)
+        self.events = EventPipeline(host, self.runner, store, config.bot, self.bot, BotIdentity(self.lark),
+                                    self.presence.token)
+        self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
         self._stopping: asyncio.Future | None = None
@@ -76,10 +84,10 @@ class Runtime:
         try:
             return await self.clicks.handle(action, started, keep_forever=keep_forever)
         except StoreBusy as error:
-            log.warning("click on %s not processed: %s", action.message_id, error)
+            log.warning("click on %s not processed: %s", action.card_id, error)
             return Outcome(toasts.busy())
         except Exception:  # noqa: BLE001 - an authenticated click always gets its 200
-            log.exception("click on %s failed inside cardbot", action.message_id)
+            log.exception("click on %s failed inside cardbot", action.card_id)
             return Outcome(toasts.internal_error())
 
     def finish_late(self, action: Action, work: asyncio.Task) -> None:
@@ -91,12 +99,12 @@ class Runtime:
     async def _finish_late(self, action: Action, work: asyncio.Task) -> None:
         try:
             outcome = await work
-            log.info("click on %s finished after its answer: %s", action.message_id,
+            log.info("click on %s finished after its answer: %s", action.card_id,
                      f"version {outcome.version}" if outcome.version else "card unchanged")
             if outcome.card is not None:
                 await self.pusher.push(action)
         except Exception:  # noqa: BLE001 - a background failure is logged, never lost silently
-            log.exception("late click on %s failed inside cardbot", action.message_id)
+            log.exception("late click on %s failed inside cardbot", action.card_id)
 
     async def _prune_periodically(self) -> None:
         """Delete expired delivery records and history now and every PRUNE_EVERY seconds."""
@@ -124,12 +132,12 @@ class Runtime:
         if self._maintenance is not None:
             self._maintenance.cancel()
         grace = self.config.bot.shutdown_grace
-        clicks = self.clicks.unfinished()  # a late click also has a task in _background that will push it
+        clicks = self.clicks.unfinished() | self.events.unfinished()  # a late click also has a task in _background
         if clicks or self._background:
             log.info("waiting up to %g s for %d click(s) still running and %d late result(s) to push", grace,
                      len(clicks), len(self._background))
             await asyncio.wait(clicks | self._background, timeout=grace)
-        for task in self._background | self.clicks.unfinished():
+        for task in self._background | self.clicks.unfinished() | self.events.unfinished():
             task.cancel()
         await self.presence.stop()
         for plugin in self.host.plugins.values():

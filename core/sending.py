@@ -1,7 +1,9 @@
-"""Send a card through Lark and store it under the message id Lark returns (version 1).
+"""Send a card through Lark and store it under the message id Lark returns (version 1); send text.
 
     sender = CardSender(LarkClient.from_secrets(secrets), store)
     sent = sender.send("chat_id", "oc_…", card)       # Sent(message_id="om_…", version=1, warnings=[])
+    sent = await sender.reply_async("om_…", card=card) # a reply, stored the same way
+    message_id = await sender.send_text_async("chat_id", "oc_…", "Done")
 
 Used by `bot.py send`, `POST /api/cards` and plugins (`bot.send_card`), so a card is clickable the
 moment it is sent: the stored copy is what the first click's patch is merged into. A card that cannot
@@ -16,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 
 from .lark import LarkClient
-from .patches import card_json, card_schema, is_shared
+from .patches import card_json, is_shared
 from .store import Store
 
 log = logging.getLogger("cardbot.send")
@@ -38,7 +40,7 @@ class Sent:
 
 def card_warnings(card: dict) -> list[str]:
     """What a sender should know about `card` before sending it (it is valid; see validate_card)."""
-    if card_schema(card) == "1.0" and not is_shared(card):
+    if not is_shared(card):
         return [EXCLUSIVE_WARNING]
     return []
 
@@ -65,6 +67,42 @@ class CardSender:
         version = await self._store.put_sent_card(message_id, text)
         return Sent(message_id, version, warnings)
 
+    def reply(self, message_id: str, *, card: dict | None = None, text: str | None = None,
+              uuid: str | None = None, in_thread: bool = False) -> Sent:
+        """Reply to message `message_id` with a card (stored as version 1 of the reply) or a text (`version` 0:
+        nothing stored), blocking; raises CardInvalid, ValueError or LarkError."""
+        msg_type, content, stored = self._reply_content(card, text)
+        reply_id = self._client.reply_message(message_id, msg_type, content, uuid=uuid, reply_in_thread=in_thread)
+        version = self._store.put_sent_card_blocking(reply_id, stored[0]) if stored else 0
+        return Sent(reply_id, version, stored[1] if stored else [])
+
+    async def reply_async(self, message_id: str, *, card: dict | None = None, text: str | None = None,
+                          uuid: str | None = None, in_thread: bool = False) -> Sent:
+        """`reply` for the event loop: the Lark call runs on a thread."""
+        msg_type, content, stored = self._reply_content(card, text)
+        reply_id = await asyncio.to_thread(self._client.reply_message, message_id, msg_type, content, uuid=uuid,
+                                           reply_in_thread=in_thread)
+        version = await self._store.put_sent_card(reply_id, stored[0]) if stored else 0
+        return Sent(reply_id, version, stored[1] if stored else [])
+
+    async def send_text_async(self, receive_id_type: str, receive_id: str, text: str, *,
+                              uuid: str | None = None) -> str:
+        """Send a text message; returns its message id (nothing is stored: a text has no card)."""
+        return await asyncio.to_thread(self._client.send_message, receive_id_type, receive_id, "text",
+                                       {"text": _text(text)}, uuid=uuid)
+
+    def send_text(self, receive_id_type: str, receive_id: str, text: str, *, uuid: str | None = None) -> str:
+        """`send_text_async`, blocking."""
+        return self._client.send_message(receive_id_type, receive_id, "text", {"text": _text(text)}, uuid=uuid)
+
+    def _reply_content(self, card: dict | None, text: str | None
+                       ) -> tuple[str, dict, tuple[str, list[str]] | None]:
+        if (card is None) == (text is None):
+            raise ValueError("reply with exactly one of card= or text=")
+        if card is not None:
+            return "interactive", card, self._check(card)
+        return "text", {"text": _text(text)}, None
+
     @staticmethod
     def _check(card: dict) -> tuple[str, list[str]]:
         """The card as it will be stored (the client posts the same `dumps` text), and the warnings."""
@@ -74,3 +112,8 @@ class CardSender:
             log.warning("sending a card: %s", warning)
         return text, warnings
 
+
+def _text(text: object) -> str:
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"a text message needs a non-empty str, not {text!r}")
+    return text

@@ -177,6 +177,12 @@ def database_snapshot(server: BotServer) -> dict[str, list[tuple]]:
     return read_store(server, lambda store: store.table_rows())
 
 
+def recorded(folder: Path, hook: str) -> list[dict[str, Any]]:
+    """What the recorder test plugin (cardbot_testplugins/recorder.py) was handed by `hook`, oldest first."""
+    path = Path(folder) / f"{hook}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
 def plugin_state(server: BotServer, plugin: str, message_id: str) -> dict[str, Any]:
     """A plugin's committed state for one card ("" for its plugin-wide state)."""
     rows = read_store(server, lambda store: store.state(plugin, message_id))

@@ -1,6 +1,6 @@
 """Who clicked and which delivery a click is: every operator shape Lark sends, and legacy replays.
 
-The bodies come from official examples in tests/fixtures/lark-payloads/ (see its README for the operator
+The bodies come from official examples in tests/fixtures/lark_payloads/ (see its README for the operator
 shapes seen in the field), changed only where a live server needs it.
 """
 
@@ -9,14 +9,13 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from pathlib import Path
 
 import pytest
 
 from cardbot.testing import encrypt, signature_headers
+from payloads import load_payload
 from support import ENCRYPT_KEY, VERIFICATION_TOKEN, button_card, new_message_id, plugin_state, put_card, show_card
 
-FIXTURES = Path(__file__).parent / "fixtures" / "lark-payloads"
 JSON = {"Content-Type": "application/json"}
 ECHO = {"button_type": "echo_sync", "button_id": "b1"}
 OPERATORS = {  # operator fields → the id cardbot must key the person by
@@ -28,15 +27,17 @@ OPERATORS = {  # operator fields → the id cardbot must key the person by
 }
 
 
-def official(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-
-
 def trigger_request(payload: dict, message_id: str, value: dict, operator: dict | None = None) -> tuple[bytes, dict]:
-    """An official card.action.trigger body made live: fresh event id, our token, now, our card; signed and encrypted."""
+    """An official card.action.trigger body made live: fresh event id, our token, now, our card; signed and encrypted.
+
+    The official example mixes a message card's context with a link preview's (`delivery_type: url_preview`);
+    a preview card is stored under its preview token, so the preview fields go to make it a message card."""
     payload["header"] |= {"event_id": secrets.token_hex(16), "token": VERIFICATION_TOKEN,
                           "create_time": str(time.time_ns() // 1000)}
     event = payload["event"]
+    event.pop("delivery_type", None)
+    for key in ("url", "preview_token"):
+        (event["context"] if "context" in event else payload["context"]).pop(key, None)
     event["action"]["value"] = value
     (event["context"] if "context" in event else payload["context"])["open_message_id"] = message_id
     if operator is not None:
@@ -47,7 +48,7 @@ def trigger_request(payload: dict, message_id: str, value: dict, operator: dict 
 
 def legacy_request(message_id: str, value: dict, operator: dict) -> tuple[bytes, dict]:
     """The official legacy body with `operator`'s ids instead of its own, signed with the verification token."""
-    payload = {key: item for key, item in official("legacy_all_fields_doc").items() if key not in ("open_id", "user_id")}
+    payload = {key: item for key, item in load_payload("legacy_all_fields_doc").items() if key not in ("open_id", "user_id")}
     payload |= operator | {"open_message_id": message_id, "token": "c-" + secrets.token_hex(20)}
     payload["action"]["value"] = value
     body = json.dumps(payload, ensure_ascii=False).encode()
@@ -61,7 +62,7 @@ def test_a_click_by_a_person_without_a_plain_open_id_reaches_the_plugin(bot, leg
     message_id = new_message_id()
     put_card(bot, message_id, button_card("echo_sync"))
     request = (legacy_request(message_id, ECHO, operator) if legacy
-               else trigger_request(official("trigger_all_fields_doc"), message_id, ECHO, operator))
+               else trigger_request(load_payload("trigger_all_fields_doc"), message_id, ECHO, operator))
 
     response = bot.post("/lark/callback", *request)
 
@@ -77,7 +78,7 @@ def test_a_click_by_a_person_without_a_plain_open_id_reaches_the_plugin(bot, leg
 def test_the_official_example_with_host_and_context_beside_the_event_reaches_the_plugin(bot):
     message_id = new_message_id()
     put_card(bot, message_id, button_card("echo_sync"))
-    payload = official("trigger_form_submit_multi_select_person_doc")
+    payload = load_payload("trigger_form_submit_multi_select_person_doc")
     assert "context" not in payload["event"] and "context" in payload  # the shape this test is about
 
     response = bot.post("/lark/callback", *trigger_request(payload, message_id, ECHO))

@@ -143,7 +143,12 @@ def test_a_failing_plugin_leaves_card_and_state_unchanged_and_is_named(bot, kit,
     assert click(bot, kit, message_id + "x", {"button_type": "echo_async", "button_id": "b1"})["card"]
 
 
-def test_other_callback_types_are_acknowledged_with_an_empty_object(bot, kit):
-    response = bot.post("/lark/callback", *kit.event("url.preview.get", {"context": {"url": "https://x"}}))
-    assert (response.status_code, response.json()) == (200, {})
-    assert "callback url.preview.get received" in bot.log()
+def test_callbacks_and_events_nobody_claims_are_acknowledged_with_an_empty_object(bot, kit):
+    before = database_snapshot(bot)
+    preview = bot.post("/lark/callback", *kit.url_preview_get("https://nobody-claims.example/x"))
+    event = bot.post("/lark/callback", *kit.event("im.chat.disbanded_v1", {"chat_id": "oc_1"}))
+    assert (preview.status_code, preview.json()) == (200, {})
+    assert (event.status_code, event.json()) == (200, {})
+    assert "link preview of https://nobody-claims.example/x: no plugin's URL pattern matches it" in bot.log()
+    assert "event im.chat.disbanded_v1 received and acknowledged; no plugin claims it" in bot.log()
+    assert database_snapshot(bot) == before

@@ -11,14 +11,16 @@ _hinted: set[str | None] = set()
 
 
 def hint_unclaimed(action: Action) -> None:
-    """Log that no plugin claims the clicked button_type; the first time per type, with how to claim it."""
+    """Log that no plugin claims the click (by button_type, nor by name); the first time per type, with how
+    to claim it."""
     button_type = action.button_type
     if button_type is None:
-        log.info("click on message %s has no button_type in its value %s; no plugin can own it",
-                 action.message_id, dict(action.value))
+        named = f"its component's name {action.name!r}" if action.name else "it has no component name"
+        log.info("click on card %s (%s) has no button_type in its value %s and no plugin claims %s",
+                 action.card_id, action.tag, dict(action.value), named)
         return
     if button_type in _hinted:
-        log.warning("no enabled plugin claims button_type %r (message %s)", button_type, action.message_id)
+        log.warning("no enabled plugin claims button_type %r (message %s)", button_type, action.card_id)
         return
     _hinted.add(button_type)
     log.warning(
@@ -32,5 +34,5 @@ def hint_unclaimed(action: Action) -> None:
         "        return Patch.toast(\"success\", \"Done\")\n\n"
         "and turn that plugin on in plugins.toml ([plugins.NAME] enabled = true); "
         "`python bot.py plugins list` shows what is on and what it claims.",
-        button_type, action.message_id, button_type,
+        button_type, action.card_id, button_type,
     )

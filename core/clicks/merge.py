@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import CardInvalid, PatchError
 from ..jsoncodec import dumps
-from ..patches import Patch, apply_patch, card_schema, validate_card
+from ..patches import Patch, apply_patch, card_schema, is_template, validate_card
 from .dispatch import PluginFailed
 
 
@@ -26,7 +26,7 @@ def merge_patch(card: dict, stored_json: str, patch: Patch | None, plugin: str) 
     """
     if patch is None or not patch.changes_card:
         return None
-    schema = card_schema(card)
+    schema = None if is_template(card) else card_schema(card)  # a template may become either schema
     try:
         card = apply_patch(card, patch, copy=False)
         card_json = dumps(card)

@@ -18,7 +18,6 @@ from typing import Coroutine
 from ..action import Action
 from ..bot import Bot
 from ..config import BotSettings
-from ..patches import card_has_value
 from ..registry import LoadedPlugin, PluginHost
 from ..state import State
 from ..errors import StoreBusy
@@ -29,6 +28,7 @@ from ..toast import Toast
 from . import toasts
 from .dispatch import PluginFailed, PluginRunner
 from .hints import hint_unclaimed
+from .stale import component_on_card
 from .turns import CardTurns, Turn
 from .merge import merge_patch
 
@@ -107,17 +107,17 @@ class ClickPipeline:
 
     async def _route(self, click: Click) -> Outcome:
         action = click.action
-        plugin = self._host.owner_of(action.button_type)
+        plugin = self._host.owner_of_click(action)                          # 6 route
         if plugin is not None:
             async with self._turns.card(click, plugin=plugin.name) as turn:
                 return await self._serve(click, plugin, turn)
-        claim = await self._store.claim_click(action.delivery_id, action.message_id, click.holder,  # nobody owns it
+        claim = await self._store.claim_click(action.delivery_id, action.card_id, click.holder,  # nobody owns it
                                               lease_holder=None, lease_seconds=0, keep_forever=click.keep_forever)
         if claim.earlier is not None:                                       # 5 dedupe
             return await self._repeat(click, claim.earlier)
         if claim.card is None:
             return await self._finish(click, None, DONE, toasts.unknown_card(), detail="unknown card")
-        hint_unclaimed(action)                                              # 6 route
+        hint_unclaimed(action)
         return await self._finish(click, None, DONE, toasts.unclaimed(action.button_type), detail="unclaimed")
 
     async def _serve(self, click: Click, plugin: LoadedPlugin, turn: Turn) -> Outcome:
@@ -128,7 +128,7 @@ class ClickPipeline:
         if turn.card is None:
             return await self._finish(click, turn, DONE, toasts.unknown_card(), detail="unknown card")
         card = loads(turn.card.card_json)
-        if not card_has_value(card, click.action.value):                    # 7 stale guard
+        if not component_on_card(card, click.action):                       # 7 stale guard
             return await self._finish(click, turn, DONE, toasts.stale(), card=card, detail="stale")
         return await self._run_plugin(click, plugin, turn, card)            # 8–10
 
@@ -136,7 +136,7 @@ class ClickPipeline:
         action = click.action
         stored = turn.card
         assert stored is not None
-        state = State(self._store.state_reader(turn.state), plugin.name, action.message_id)
+        state = State(self._store.state_reader(turn.state), plugin.name, action.card_id)
         try:
             patch = await self._runner.run_action(                          # 8 dispatch
                 plugin, self._time_left(click),
@@ -144,7 +144,7 @@ class ClickPipeline:
             )
             merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
-            log.warning("plugin %r failed on message %s: %s", failure.plugin, action.message_id, failure.detail)
+            log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
             outcome = await self._finish(click, turn, TIMED_OUT if failure.timed_out else FAILED,
                                          toasts.failed(plugin.name, failure.reason), detail=failure.detail,
                                          plugin=plugin.name, end_turn=failure.still_running is None)
@@ -153,7 +153,7 @@ class ClickPipeline:
             return outcome
         toast = patch.toast_value if patch else None
         change = CardChange(
-            delivery_id=action.delivery_id, message_id=action.message_id, holder=click.holder,
+            delivery_id=action.delivery_id, message_id=action.card_id, holder=click.holder,
             base_version=stored.version,
             card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.id,
@@ -181,7 +181,7 @@ class ClickPipeline:
             await asyncio.sleep(delay)
             delay = min(delay * 2, longest)
             earlier = await self._store.delivery(earlier.delivery_id) or earlier
-        stored = await self._store.card(click.action.message_id)
+        stored = await self._store.card(click.action.card_id)
         toast = Toast.from_json(loads(earlier.toast)) if earlier.toast else None
         return Outcome(toast, loads(stored.card_json) if stored else None)
 
@@ -200,7 +200,7 @@ class ClickPipeline:
         while True:
             await asyncio.sleep(BUSY_RETRY_SECONDS)
             try:
-                await self._store.finish_click(click.action.delivery_id, click.action.message_id, click.holder,
+                await self._store.finish_click(click.action.delivery_id, click.action.card_id, click.holder,
                                                FAILED, dumps(toasts.busy().to_json()),
                                                f"the database could not take it ({fault})",
                                                lease_holder=click.holder)
@@ -223,7 +223,7 @@ class ClickPipeline:
     async def _answer_early(self, click: Click, work: asyncio.Task) -> Outcome:
         """The deadline passed: answer "processing" now and let `work` finish the click."""
         if not click.waiting_for_earlier:
-            state = await self._store.answered_early(click.action.delivery_id, click.action.message_id,
+            state = await self._store.answered_early(click.action.delivery_id, click.action.card_id,
                                                      click.holder, dumps(self._processing_toast.to_json()),
                                                      keep_forever=click.keep_forever)
             if state == "finished":

@@ -31,7 +31,7 @@ class LatePusher:
 
     async def push(self, action: Action) -> None:
         """Push the card as stored now (never an older version) to whoever clicked `action`."""
-        stored = await self._store.card(action.message_id)
+        stored = await self._store.card(action.card_id)
         if stored is None:
             return
         card = loads(stored.card_json)
@@ -42,16 +42,16 @@ class LatePusher:
             if await self._attempt(action, stored.version, DELAYED_UPDATE, self._client.delayed_update,
                                    action.update_token, card, open_ids=open_ids):
                 return
-        if shared:
+        if shared and action.message_id and not action.is_link_preview:  # a preview lives in someone else's message
             await self._attempt(action, stored.version, PATCH, self._client.patch_message, action.message_id, card)
 
     async def _attempt(self, action: Action, version: int, method: str, call, *args, **kwargs) -> bool:
         try:
             await asyncio.to_thread(call, *args, **kwargs)
         except LarkError as error:
-            log.warning("%s of %s version %d refused: %s", method, action.message_id, version, error)
-            await self._store.record_push(action.message_id, version, action.delivery_id, method, False, str(error))
+            log.warning("%s of %s version %d refused: %s", method, action.card_id, version, error)
+            await self._store.record_push(action.card_id, version, action.delivery_id, method, False, str(error))
             return False
-        log.info("%s of %s version %d accepted", method, action.message_id, version)
-        await self._store.record_push(action.message_id, version, action.delivery_id, method, True)
+        log.info("%s of %s version %d accepted", method, action.card_id, version)
+        await self._store.record_push(action.card_id, version, action.delivery_id, method, True)
         return True

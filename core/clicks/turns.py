@@ -72,7 +72,7 @@ class CardTurns:
     @asynccontextmanager
     async def card(self, click: Click, *, plugin: str) -> AsyncIterator[Turn]:
         """Wait for, then hold, the click's card for `plugin`; gives the turn back on exit unless ended."""
-        message_id = click.action.message_id
+        message_id = click.action.card_id
         early: Claim | None = None
         if message_id in self._locks:  # queued behind a click on this card here: claim the delivery meanwhile
             early = await self._claim(click, None)
@@ -131,14 +131,14 @@ class CardTurns:
         """Record a click that changed nothing; with `end_turn`, its turn (if held) ends with that write."""
         ending = turn is not None and turn.held and end_turn and not turn.ended
         action = click.action
-        await self._store.finish_click(action.delivery_id, action.message_id, click.holder, status, toast_json,
+        await self._store.finish_click(action.delivery_id, action.card_id, click.holder, status, toast_json,
                                        detail, plugin, lease_holder=click.holder if ending else None)
         if ending and turn is not None:
             turn.ended = True
 
     async def _take(self, click: Click, plugin: str, early: Claim | None) -> Turn:
         """The click's turn, once it has the lock: handed over, claimed with the lease, or waited for."""
-        message_id = click.action.message_id
+        message_id = click.action.card_id
         preload = plugin if self._store.preloads_state else None
         if click.holder in self._handed:  # the click before handed the lease on: just read the card
             self._handed.discard(click.holder)
@@ -159,7 +159,7 @@ class CardTurns:
         """Record the delivery; with `plugin`, also try to take the card's turn (one write)."""
         action = click.action
         return await self._store.claim_click(
-            action.delivery_id, action.message_id, click.holder,
+            action.delivery_id, action.card_id, click.holder,
             lease_holder=click.holder if plugin else None, lease_seconds=self._lease_seconds,
             plugin=plugin if self._store.preloads_state else None,
             keep_forever=click.keep_forever,
@@ -171,7 +171,7 @@ class CardTurns:
         behind; a try (a write) also renews its place in line, at least every LINE_RENEWAL seconds."""
         first, longest = self._store.turn_delays
         delay = first
-        message_id = click.action.message_id
+        message_id = click.action.card_id
         tried_at = 0.0
         while True:
             looked_at = time.monotonic()

@@ -24,12 +24,12 @@ from typing import Any
 
 from ..action import Operator
 from ..errors import CallbackRejected
+from ..protocol.fields import ID_KEYS, object_field, operator_of, refuse, required_text, text_field
 from ..frozen import FrozenDict, freeze
 from ..jsoncodec import loads
 from .message import Mention, Message
 
 EVENT_TYPE = "im.message.receive_v1"
-ID_KEYS = ("open_id", "user_id", "union_id")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -42,41 +42,40 @@ def parse_message(payload: dict[str, Any]) -> Message:
     The content object's own shape is not checked: what `text` cannot read from it is left out.
     ValueError when `header.event_type` names another event.
     """
-    header = _object(payload, "header", "", required=False)
-    event_type = _text(header, "event_type", "header.")
+    header = object_field(payload, "header", "", required=False)
+    event_type = text_field(header, "event_type", "header.")
     if event_type is not None and event_type != EVENT_TYPE:
         raise ValueError(f"not an {EVENT_TYPE} event: {event_type!r}")
-    event = _object(payload, "event", "")
-    sender = _object(event, "sender", "event.")
-    message = _object(event, "message", "event.")
-    message_id = _required_text(message, "message_id", "event.message.")
-    message_type = _required_text(message, "message_type", "event.message.")
+    event = object_field(payload, "event", "")
+    sender = object_field(event, "sender", "event.")
+    message = object_field(event, "message", "event.")
+    message_id = required_text(message, "message_id", "event.message.")
+    message_type = required_text(message, "message_type", "event.message.")
     content = _content(message)
     return Message(
         message_id=message_id,
-        chat_id=_required_text(message, "chat_id", "event.message."),
-        chat_type=_required_text(message, "chat_type", "event.message."),
+        chat_id=required_text(message, "chat_id", "event.message."),
+        chat_type=required_text(message, "chat_type", "event.message."),
         message_type=message_type,
-        sender=_sender(sender, _text(header, "tenant_key", "header.")),
-        sender_type=_text(sender, "sender_type", "event.sender.") or None,
+        sender=_sender(sender, text_field(header, "tenant_key", "header.")),
+        sender_type=text_field(sender, "sender_type", "event.sender.") or None,
         text=_plain_text(message_type, content),
         content=content,
         mentions=_mentions(message),
         delivery_id="msg:" + message_id,
-        root_id=_text(message, "root_id", "event.message.") or None,
-        parent_id=_text(message, "parent_id", "event.message.") or None,
-        thread_id=_text(message, "thread_id", "event.message.") or None,
+        root_id=text_field(message, "root_id", "event.message.") or None,
+        parent_id=text_field(message, "parent_id", "event.message.") or None,
+        thread_id=text_field(message, "thread_id", "event.message.") or None,
         created_at=_millis(message, "create_time", "event.message."),
-        event_id=_text(header, "event_id", "header.") or None,
-        app_id=_text(header, "app_id", "header.") or None,
+        event_id=text_field(header, "event_id", "header.") or None,
+        app_id=text_field(header, "app_id", "header.") or None,
     )
 
 
 def _sender(sender: dict[str, Any], fallback_tenant: str | None) -> Operator:
-    ids = _ids(_object(sender, "sender_id", "event.sender."), "event.sender.sender_id.")
-    if not any(ids.values()):
-        raise _refuse("event.sender.sender_id.", "open_id (or user_id or union_id)", "a non-empty string")
-    return Operator(**ids, tenant_key=_text(sender, "tenant_key", "event.sender.") or fallback_tenant)
+    sender_id = dict(object_field(sender, "sender_id", "event.sender."))
+    sender_id.setdefault("tenant_key", text_field(sender, "tenant_key", "event.sender."))
+    return operator_of(sender_id, "event.sender.sender_id.", fallback_tenant)
 
 
 def _mentions(message: dict[str, Any]) -> tuple[Mention, ...]:
@@ -84,28 +83,28 @@ def _mentions(message: dict[str, Any]) -> tuple[Mention, ...]:
     if items is None:
         return ()
     if not isinstance(items, list):
-        raise _refuse("event.message.", "mentions", "a list of JSON objects")
+        raise refuse("event.message.", "mentions", "a list of JSON objects")
     mentions = []
     for index, item in enumerate(items):
         where = f"event.message.mentions[{index}]"
         if not isinstance(item, dict):
             raise CallbackRejected(400, f"{where} must be a JSON object")
-        ids = _ids(_object(item, "id", where + ".", required=False), where + ".id.")
+        ids = _ids(object_field(item, "id", where + ".", required=False), where + ".id.")
         mentions.append(Mention(
-            key=_required_text(item, "key", where + "."),
-            name=_text(item, "name", where + ".") or None,
+            key=required_text(item, "key", where + "."),
+            name=text_field(item, "name", where + ".") or None,
             **ids,
         ))
     return tuple(mentions)
 
 
 def _ids(fields: dict[str, Any], where: str) -> dict[str, str | None]:
-    return {key: _text(fields, key, where) or None for key in ID_KEYS}  # "" names nobody
+    return {key: text_field(fields, key, where) or None for key in ID_KEYS}  # "" names nobody
 
 
 def _content(message: dict[str, Any]) -> FrozenDict:
     raw = message.get("content")
-    refusal = _refuse("event.message.", "content", "a JSON object in a string")
+    refusal = refuse("event.message.", "content", "a JSON object in a string")
     if not isinstance(raw, str):
         raise refusal
     try:
@@ -165,39 +164,12 @@ def _run_text(run: Any) -> tuple[str, bool]:
 
 
 def _millis(parent: dict[str, Any], key: str, where: str) -> datetime | None:
-    value = _text(parent, key, where)
+    value = text_field(parent, key, where)
     if value is None:
         return None
     if not (value.isascii() and value.isdigit()):
-        raise _refuse(where, key, "a string of milliseconds since 1970")
+        raise refuse(where, key, "a string of milliseconds since 1970")
     try:
         return EPOCH + timedelta(milliseconds=int(value))
     except OverflowError:
-        raise _refuse(where, key, "a string of milliseconds since 1970") from None
-
-
-def _refuse(where: str, key: str, expected: str) -> CallbackRejected:
-    return CallbackRejected(400, f"{where}{key} must be {expected}")
-
-
-def _object(parent: dict[str, Any], key: str, where: str, *, required: bool = True) -> dict[str, Any]:
-    value = parent.get(key)
-    if value is None and not required:
-        return {}
-    if not isinstance(value, dict):
-        raise _refuse(where, key, "a JSON object")
-    return value
-
-
-def _text(parent: dict[str, Any], key: str, where: str) -> str | None:
-    value = parent.get(key)
-    if value is not None and not isinstance(value, str):
-        raise _refuse(where, key, "a string")
-    return value
-
-
-def _required_text(parent: dict[str, Any], key: str, where: str) -> str:
-    value = _text(parent, key, where)
-    if not value:
-        raise _refuse(where, key, "a non-empty string")
-    return value
+        raise refuse(where, key, "a string of milliseconds since 1970") from None

@@ -6,9 +6,10 @@
 """
 
 from .apply import apply_patch
-from .elements import ElementSlot, card_has_value, iter_elements, locales_with_value
+from .elements import ElementSlot, card_has_name, card_has_value, iter_elements, locales_with_value
 from .patch import ElementTarget, Patch
 from .schema import MAX_CARD_BYTES, card_schema, card_size, is_shared
+from .templates import is_template
 from .validate import MAX_CARD_DEPTH, card_json, validate_card
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "ElementTarget",
     "Patch",
     "apply_patch",
+    "card_has_name",
     "card_has_value",
     "card_json",
     "card_schema",
     "card_size",
     "is_shared",
+    "is_template",
     "iter_elements",
     "locales_with_value",
     "validate_card",

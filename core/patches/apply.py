@@ -7,13 +7,14 @@ from typing import Any
 
 from ..errors import PatchError
 from ..frozen import thaw
-from .elements import I18N_ELEMENTS, has_button_id, has_element_id, iter_elements
+from .elements import I18N_ELEMENTS, has_button_id, has_element_id, has_name, iter_elements
 from .json_patch import apply_json_patch
 from .json_values import json_type
 from .merge_patch import merge_into
 from .ops import Op
 from .patch import Patch
 from .schema import card_schema
+from .templates import is_template
 
 
 def apply_patch(card: dict, patch: Patch, *, copy: bool = True) -> dict:
@@ -26,11 +27,31 @@ def apply_patch(card: dict, patch: Patch, *, copy: bool = True) -> dict:
     result = thaw(card) if copy else card  # one private copy; every op below may change it in place
     for index, op in enumerate(patch.ops):
         try:
+            _check_applies(op, result)
             result = _APPLY[op["op"]](result, op)
         except PatchError as err:
             kind = " ".join(filter(None, (op["op"], op.get("action"))))
             raise PatchError(f"patch op {index} ({kind}): {err}") from None
     return result
+
+
+_ELEMENT_OPS = frozenset({"elements", "element"})
+"""Ops that need a card's own elements (a template card has none)."""
+
+
+def _check_applies(op: Op, card: dict) -> None:
+    template = is_template(card)
+    if template and op["op"] in _ELEMENT_OPS:
+        raise PatchError("a template card has no elements of its own; change it with Patch.variables or replace it")
+    if not template and op["op"] == "variables":
+        raise PatchError("only a template card has variables; this card is not one")
+
+
+def _variables(card: dict, op: Op) -> dict:
+    data = card["data"]
+    variables = data.get("template_variable")
+    data["template_variable"] = merge_into(variables if isinstance(variables, dict) else {}, op["variables"])
+    return card
 
 
 def _replace(card: dict, op: Op) -> dict:
@@ -66,7 +87,7 @@ def _elements(card: dict, op: Op) -> dict:
     return card
 
 
-_MATCHERS = {"element_id": has_element_id, "button_id": has_button_id}
+_MATCHERS = {"element_id": has_element_id, "button_id": has_button_id, "name": has_name}
 
 
 def _element(card: dict, op: Op) -> dict:
@@ -99,4 +120,5 @@ _APPLY: dict[str, Callable[[dict, Op], dict]] = {
     "json_patch": _json_patch,
     "elements": _elements,
     "element": _element,
+    "variables": _variables,
 }

@@ -81,6 +81,16 @@ def has_button_id(element: dict, button_id: str) -> bool:
     return any(isinstance(value, dict) and value.get("button_id") == button_id for value in element_values(element))
 
 
+def has_name(element: dict, name: str) -> bool:
+    """True when `element["name"] == name` (form fields and submit buttons, inputs, pickers are named)."""
+    return element.get("name") == name
+
+
+def card_has_name(card: dict, name: str) -> bool:
+    """True when a component on `card` has this `name`."""
+    return any(has_name(slot.element, name) for slot in iter_elements(card))
+
+
 def card_has_value(card: dict, value: Any) -> bool:
     """True when a component on `card` carries `value`: a click whose value is gone is a stale click.
 

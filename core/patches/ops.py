@@ -4,9 +4,10 @@
     {"op": "merge", "patch": {...}}                         RFC 7396 merge patch on the card
     {"op": "json_patch", "operations": [{"op": "add", "path": "/x", "value": 1}, ...]}   RFC 6902
     {"op": "elements", "locale": null | "zh_cn", "elements": [...]}   replace one element list
-    {"op": "element", "target": {"element_id": "x"} | {"button_id": "x"}, "action": ACTION, ...}
+    {"op": "element", "target": {"element_id": "x"} | {"button_id": "x"} | {"name": "x"}, "action": ACTION, ...}
         "replace" + "element": {...}    "merge" + "patch": {...}    "remove"
         "insert_before" / "insert_after" + "elements": [...]
+    {"op": "variables", "variables": {...}}                 merge into a template card's template_variable
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .json_patch import OPERATION_MEMBERS
 from .json_values import ensure_json, json_type
 from .pointer import parse_pointer
 
-TARGET_KINDS = ("element_id", "button_id")
+TARGET_KINDS = ("element_id", "button_id", "name")
 ELEMENT_ACTIONS: dict[str, str | None] = {
     "replace": "element",
     "merge": "patch",
@@ -44,9 +45,10 @@ def check_op(op: Any) -> None:
 
 
 def check_target(target: Any) -> None:
-    """Check an element op's target: `{"element_id": "x"}` or `{"button_id": "x"}`."""
+    """Check an element op's target: `{"element_id": "x"}`, `{"button_id": "x"}` or `{"name": "x"}`."""
     if not isinstance(target, dict) or len(target) != 1 or next(iter(target)) not in TARGET_KINDS:
-        raise ValueError(f"an element target is {{'element_id': ...}} or {{'button_id': ...}}, not {target!r}")
+        raise ValueError(f"an element target is {{'element_id': ...}}, {{'button_id': ...}} or {{'name': ...}}, "
+                         f"not {target!r}")
     (kind, wanted), = target.items()
     if not isinstance(wanted, str) or not wanted:
         raise TypeError(f"{kind} must be a non-empty string, not {wanted!r}")
@@ -108,12 +110,18 @@ def _check_element(op: Op) -> None:
         _element_list(op["elements"], where, allow_empty=False)
 
 
+def _check_variables(op: Op) -> None:
+    _members(op, "variables")
+    _object(op["variables"], "variables op: 'variables'")
+
+
 _CHECKS: dict[str, Callable[[Op], None]] = {
     "replace": _check_replace,
     "merge": _check_merge,
     "json_patch": _check_json_patch,
     "elements": _check_elements,
     "element": _check_element,
+    "variables": _check_variables,
 }
 
 

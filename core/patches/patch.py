@@ -85,6 +85,16 @@ class Patch:
         return ElementTarget(self, {"button_id": button_id})
 
     @_builder
+    def named(self, name: str) -> ElementTarget:
+        """Target every component with this `name` (form fields, form submit buttons, inputs, pickers)."""
+        return ElementTarget(self, {"name": name})
+
+    @_builder
+    def variables(self, variables: dict) -> Patch:
+        """Change a template card's variables: merged into `data.template_variable` (None removes one)."""
+        return self._with({"op": "variables", "variables": variables})
+
+    @_builder
     def toast(self, type: ToastType, content: str, i18n: dict[str, str] | None = None) -> Patch:
         """Show a toast (`info`, `success`, `error` or `warning`); a later toast replaces an earlier one."""
         if i18n is not None and not isinstance(i18n, dict):

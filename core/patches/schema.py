@@ -14,8 +14,10 @@ def card_schema(card: dict) -> str:
 
 
 def is_shared(card: dict) -> bool:
-    """True when every viewer sees the same card: always in 2.0, in 1.0 only with `config.update_multi: true`."""
-    if card_schema(card) == "2.0":
+    """True when every viewer sees the same card: always in 2.0, in 1.0 only with `config.update_multi: true`.
+
+    A template card (`"type": "template"`) counts as shared: whether it is is set in Lark's card builder."""
+    if card_schema(card) == "2.0" or card.get("type") == "template":
         return True
     config = card.get("config")
     return isinstance(config, dict) and config.get("update_multi") is True

@@ -12,6 +12,7 @@ from ..jsoncodec import dumps
 from .elements import I18N_ELEMENTS, iter_elements
 from .json_values import json_type
 from .schema import MAX_CARD_BYTES, card_schema, card_size
+from .templates import is_template, validate_template
 
 MAX_V2_ELEMENTS = 200
 MAX_CARD_DEPTH = MAX_DEPTH - 1
@@ -41,7 +42,7 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
 
     Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
     the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
-    `i18n_elements`.
+    `i18n_elements`. A template card (`{"type": "template", "data": {...}}`) needs `data.template_id`.
     """
     if not isinstance(card, dict):
         raise CardInvalid(f"a card must be a JSON object, not {json_type(card)}")
@@ -51,7 +52,12 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
     if size > MAX_CARD_BYTES:
         raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
-    expected = card_schema(before) if before is not None else schema
+    if is_template(card):
+        validate_template(card)
+        return  # its elements are Lark's to check
+    if before is not None:
+        schema = None if is_template(before) else card_schema(before)  # a template may become either schema
+    expected = schema
     schema = card_schema(card)
     if expected is not None and schema != expected:
         raise CardInvalid(

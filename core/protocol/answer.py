@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..action import LEGACY, TRIGGER, CallbackFormat
+from ..patches.templates import is_template
 from ..toast import Toast
 
 
@@ -13,15 +14,17 @@ def render_answer(
 ) -> dict[str, Any]:
     """The answer body: `{}` changes nothing; the given card is never modified.
 
-    card.action.trigger: `{"toast": {...}, "card": {"type": "raw", "data": card}}`, each key only when given.
-    legacy: the card JSON itself with `"toast"` beside its keys, or `{"toast": {...}}` alone.
+    card.action.trigger: `{"toast": {...}, "card": {"type": "raw", "data": card}}`, each key only when given;
+    a template card (`{"type": "template", "data": {...}}`) goes as `"card"` itself.
+    legacy: the card JSON itself with `"toast"` beside its keys, or `{"toast": {...}}` alone (a template card's
+    `type` and `data` are such keys: `{"type": "template", "data": {...}, "toast": {...}}`).
     """
     if format == TRIGGER:
         answer: dict[str, Any] = {}
         if toast is not None:
             answer["toast"] = toast.to_json()
         if card is not None:
-            answer["card"] = {"type": "raw", "data": card}
+            answer["card"] = card if is_template(card) else {"type": "raw", "data": card}
         return answer
     if format == LEGACY:
         answer = dict(card) if card is not None else {}

@@ -16,6 +16,7 @@ from ..action import LEGACY, TRIGGER, CallbackFormat
 from ..errors import CallbackRejected
 from .crypto import UNDECRYPTABLE, decrypt
 from .jsonbody import load_object
+from .timestamps import timestamp_seconds
 from .signature import check_freshness, constant_time_equal, has_signature, verify_signature
 
 NO_SECRETS = (
@@ -218,12 +219,8 @@ def _check_created(envelope: Envelope, tolerance: float, now: float) -> bool:
     whether it was checked."""
     if envelope.format != TRIGGER:
         return False
-    created = envelope.payload["header"].get("create_time")
-    if isinstance(created, str) and created.isascii() and created.isdigit() and len(created) <= 20:
-        value = int(created)
-        seconds = value / 1e6 if value > 1e14 else value / 1e3 if value > 1e11 else float(value)
-        return check_freshness(seconds, now, tolerance)
-    return False
+    seconds = timestamp_seconds(envelope.payload["header"].get("create_time"))
+    return seconds is not None and check_freshness(seconds, now, tolerance)
 
 
 def _carried_token(payload: dict[str, Any]) -> object:

@@ -1,7 +1,8 @@
-"""Load the enabled plugins into pluggy, check them, and build the button_type → plugin table.
+"""Load the enabled plugins into pluggy, check them, and build the table of who owns which claim.
 
     host = load_plugins(config)        # raises ConfigError with a message naming the plugin
     host.owner_of("public_publish")    # LoadedPlugin(name="publish", ...)
+    host.owner_of_click(action)        # by button_type, else by component name
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Any, Mapping
 import pluggy
 
 from .. import hookspecs
+from ..action import Action
 from ..config import Config, PluginTable
 from ..errors import ConfigError
 from ..failures import describe
 from ..frozen import FrozenDict
-from .claims import build_routes
+from .claims import Claims, Routes, build_routes, read_claims
 from .discovery import PluginSource, choose_source, discover
 
 
@@ -32,7 +34,7 @@ class LoadedPlugin:
     config: FrozenDict
     version: str | None
     hooks: Mapping[str, "HookCall"]
-    claims: tuple[str, ...] = ()
+    claims: Claims = Claims()
     shares_serving_loop: bool = False
     """The plugin declares `CARDBOT_SHARES_SERVING_LOOP = True`: its async hooks never block, so they run on
     the serving loop (no thread hop) instead of a loop of their own."""
@@ -68,15 +70,38 @@ def _hooks_of(manager: pluggy.PluginManager, plugin_name: str) -> dict[str, Hook
 
 
 class PluginHost:
-    """The enabled plugins of one process and the routing table built from their claims."""
+    """The enabled plugins of one process and who owns each of their claims."""
 
-    def __init__(self, plugins: dict[str, LoadedPlugin], routes: dict[str, str]) -> None:
+    def __init__(self, plugins: dict[str, LoadedPlugin], routes: Routes) -> None:
         self.plugins = plugins
         self.routes = routes
 
     def owner_of(self, button_type: str | None) -> LoadedPlugin | None:
         """The plugin that owns `button_type`, or None when no enabled plugin claims it."""
-        name = self.routes.get(button_type) if button_type else None
+        return self._named(self.routes.owner("button_types", button_type))
+
+    def owner_of_click(self, action: Action) -> LoadedPlugin | None:
+        """The plugin a click goes to: the owner of its button_type, else the owner of its component's name."""
+        return self.owner_of(action.button_type) or self._named(self.routes.owner("names", action.name))
+
+    def owner_of_command(self, command: str) -> LoadedPlugin | None:
+        """The plugin that claims chat command `command` (lower case), or None."""
+        return self._named(self.routes.owner("commands", command))
+
+    def owner_of_event(self, event_type: str | None) -> LoadedPlugin | None:
+        """The plugin that claims events of `event_type`, or None."""
+        return self._named(self.routes.owner("events", event_type))
+
+    def owner_of_url(self, url: str | None) -> LoadedPlugin | None:
+        """The plugin whose URL pattern matches `url` (the most specific pattern wins), or None."""
+        return self._named(self.routes.owner_of_url(url))
+
+    @property
+    def messages_owner(self) -> LoadedPlugin | None:
+        """The plugin that takes chat messages which are not a claimed command, or None."""
+        return self._named(self.routes.messages)
+
+    def _named(self, name: str | None) -> LoadedPlugin | None:
         return self.plugins[name] if name else None
 
 
@@ -201,19 +226,15 @@ def _check_config(plugin: LoadedPlugin) -> None:
         raise ConfigError(f"[plugins.{plugin.name}]: {describe(error)}") from None
 
 
-def _claims(plugin: LoadedPlugin) -> tuple[str, ...]:
+def _claims(plugin: LoadedPlugin) -> Claims:
     claims_hook = _start_up_hook(plugin, "cardbot_claims")
     if claims_hook is None:
-        return ()
+        return Claims()
     try:
         returned = claims_hook()
-        claimed = [] if returned is None else list(returned)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # noqa: BLE001 - sys.exit too: start-up stops with the plugin named
         raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims failed ({describe(error)}); "
-                          f"it must return a list of button_type strings") from None
-    if isinstance(returned, str) or not all(isinstance(item, str) and item for item in claimed):
-        raise ConfigError(f"plugin {plugin.name!r}: cardbot_claims must return a list of button_type strings, "
-                          f"not {returned!r}")
-    return tuple(dict.fromkeys(claimed))
+                          f"it must return a list of button_type strings or a mapping of claims") from None
+    return read_claims(plugin.name, returned)

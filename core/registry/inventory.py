@@ -25,6 +25,7 @@ class PluginRow:
     source: str
     version: str | None = None
     claims: tuple[str, ...] = ()
+    """Every claim as its `[owners]` key: `vote`, `name:expense_form`, `command:poll`, `url:…`, `event:…`, `messages`."""
     owns: tuple[str, ...] = ()
     problem: str | None = None
 
@@ -61,14 +62,14 @@ def take_inventory(config: Config) -> Inventory:
                 rows[name] = PluginRow(name, "error", source, problem=str(error))
                 continue
             loaded[name] = plugin
-            rows[name] = PluginRow(name, "on", plugin.source.describe(), plugin.version, plugin.claims)
+            rows[name] = PluginRow(name, "on", plugin.source.describe(), plugin.version, tuple(plugin.claims.keys()))
     problems = []
     try:
-        routes = build_routes(loaded, config)
+        owners = build_routes(loaded, config).owners
     except ConfigError as error:
         problems.append(str(error))
-        routes = {}
+        owners = {}
     for name in loaded:
-        owned = tuple(button_type for button_type, owner in routes.items() if owner == name)
+        owned = tuple(key for key, owner in owners.items() if owner == name)
         rows[name] = replace(rows[name], owns=owned)
     return Inventory(list(rows.values()), problems)

@@ -17,6 +17,7 @@ import os
 import secrets
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from cryptography.hazmat.primitives import padding
@@ -95,7 +96,7 @@ class LarkCallbacks:
     def card_action_trigger(
         self,
         *,
-        message_id: str = "om_574d639e4a44e4dd646eaf628e2",
+        message_id: str | None = "om_574d639e4a44e4dd646eaf628e2",
         open_id: str | None = "ou_7d8a6e6df7621556ce0d21922b676706",
         value: Any = None,
         tag: str = "button",
@@ -105,6 +106,8 @@ class LarkCallbacks:
         user_id: str | dict[str, str] | None = "867g1b2c",
         union_id: str | None = "on_8ed6aa67826108097d9ee143816345",
         context_beside_event: bool = False,
+        host: str = "im_message",
+        preview: tuple[str, str] | None = None,
         encrypt: bool | None = None,
         sign: bool | None = None,
         timestamp: str | None = None,
@@ -113,12 +116,16 @@ class LarkCallbacks:
         """A schema 2.0 `card.action.trigger` callback, encrypted and signed when the app has an encrypt key.
 
         `action_fields` go into `event.action` (name, option, options, form_value, input_value, checked,
-        timezone); `value=None` sends no value; None ids are left out (Lark sometimes sends no open_id);
-        `user_id` may be an object `{open_id, user_id, union_id}` as some callbacks carry it;
-        `context_beside_event` puts `host` and `context` next to `event`, as one official example does.
-        Random ids are fresh per call.
+        timezone); `value=None` sends no value, and a string value is sent as one; None ids are left out
+        (Lark sometimes sends no open_id; `message_id=None` sends no open_message_id); `user_id` may be an
+        object `{open_id, user_id, union_id}` as some callbacks carry it; `context_beside_event` puts `host`
+        and `context` next to `event`, as one official example does; `host` is where the card is shown
+        (`im_message`, `im_top_notice`); `preview=(url, preview_token)` makes it a click on a link-preview
+        card (`delivery_type: "url_preview"`, the url and token in `context`). Random ids are fresh per call.
         """
-        context = {"open_message_id": message_id}
+        context: dict[str, str] = {} if preview is None else {"url": preview[0], "preview_token": preview[1]}
+        if message_id is not None:
+            context["open_message_id"] = message_id
         if chat_id is not None:
             context["open_chat_id"] = chat_id
         event = {
@@ -126,12 +133,105 @@ class LarkCallbacks:
             "token": update_token or _update_token(),
             "action": _action(value, tag, action_fields),
         }
-        placement = {"host": "im_message", "context": context}
+        if preview is not None:
+            event["delivery_type"] = "url_preview"
+        placement = {"host": host, "context": context}
         beside = placement if context_beside_event else {}
         return self.event(
             "card.action.trigger", event if beside else event | placement, event_id=event_id, encrypt=encrypt,
             sign=sign, timestamp=timestamp, beside_event=beside,
         )
+
+    def url_preview_get(
+        self,
+        url: str,
+        *,
+        preview_token: str | None = None,
+        open_id: str | None = "ou_7d8a6e6df7621556ce0d21922b676706",
+        message_id: str = "",
+        chat_id: str = "",
+        host: str = "im_message",
+        event_id: str | None = None,
+        encrypt: bool | None = None,
+        sign: bool | None = None,
+    ) -> Request:
+        """A `url.preview.get` callback: someone typed or sent `url` (ids are "" while it is only typed)."""
+        event = {
+            "operator": self._operator(open_id, None, None),
+            "host": host,
+            "context": {"url": url, "preview_token": preview_token or secrets.token_hex(12),
+                        "open_message_id": message_id, "open_chat_id": chat_id},
+        }
+        return self.event("url.preview.get", event, event_id=event_id, encrypt=encrypt, sign=sign)
+
+    def message_receive(
+        self,
+        text: str,
+        *,
+        chat_id: str = "oc_5ce6d572455d361153b7xx51da133945",
+        chat_type: str = "group",
+        message_id: str | None = None,
+        open_id: str = "ou_84aad35d084aa403a838cf73ee18467",
+        mentions: Sequence[tuple[str, str]] = (),
+        message_type: str = "text",
+        content: dict[str, Any] | None = None,
+        event_id: str | None = None,
+        encrypt: bool | None = None,
+        sign: bool | None = None,
+    ) -> Request:
+        """An `im.message.receive_v1` event: `open_id` wrote `text` in `chat_id`.
+
+        `mentions` are (open_id, name) pairs; write them in `text` as `@_user_1`, `@_user_2`, … in that
+        order, as Lark does. `content` replaces the text content (for `post` and other message types).
+        """
+        now_ms = str(time.time_ns() // 1_000_000)
+        message = {
+            "message_id": message_id or "om_" + secrets.token_hex(16),
+            "create_time": now_ms,
+            "update_time": now_ms,
+            "chat_id": chat_id,
+            "chat_type": chat_type,
+            "message_type": message_type,
+            "content": json.dumps({"text": text} if content is None else content, ensure_ascii=False),
+            "mentions": [
+                {"key": f"@_user_{number}", "id": {"open_id": mentioned, "union_id": "on_" + mentioned[3:],
+                                                   "user_id": None},
+                 "name": name, "tenant_key": self.tenant_key}
+                for number, (mentioned, name) in enumerate(mentions, start=1)
+            ],
+        }
+        event = {
+            "sender": {"sender_id": {"open_id": open_id, "union_id": "on_" + open_id[3:], "user_id": None},
+                       "sender_type": "user", "tenant_key": self.tenant_key},
+            "message": message,
+        }
+        return self.event("im.message.receive_v1", event, event_id=event_id, encrypt=encrypt, sign=sign,
+                          create_time=now_ms)
+
+    def payload(self, payload: dict[str, Any], *, encrypt: bool | None = None, sign: bool | None = None,
+                fresh: bool = True) -> Request:
+        """Send any verbatim payload (an official example, say) as Lark would, for this app.
+
+        A schema 2.0 payload gets this app's verification token in `header.token` and, with `fresh`, the
+        current `header.create_time`, then is encrypted and signed like `event`; a v1 event (`uuid` and
+        `event`) gets the token in `token`, then is encrypted and signed the same way; a flat legacy card
+        body is signed with sha1 like `legacy_card_action`.
+        """
+        payload = json.loads(json.dumps(payload))
+        if "schema" not in payload and "uuid" in payload and isinstance(payload.get("event"), dict):
+            payload["token"] = self._platform_token
+            return self._signed(payload, encrypt, sign)
+        if "schema" not in payload:
+            body = _dumps(payload)
+            extra = {"X-Refresh-Token": secrets.token_hex(16)}
+            if self._wants(sign, self.verification_token, "sign") and self.verification_token is not None:
+                extra |= signature_headers(body, self.verification_token, legacy=True)
+            return body, self._headers(extra)
+        header = payload.setdefault("header", {})
+        header["token"] = self._platform_token
+        if fresh:
+            header["create_time"] = str(time.time_ns() // 1000)
+        return self._signed(payload, encrypt, sign)
 
     def event(
         self,
@@ -143,17 +243,19 @@ class LarkCallbacks:
         sign: bool | None = None,
         timestamp: str | None = None,
         beside_event: dict[str, Any] | None = None,
+        create_time: str | None = None,
     ) -> Request:
         """Any schema 2.0 callback or event around `event`: `url.preview.get`, `im.message.receive_v1`, …
 
-        `beside_event` adds top-level keys next to `header` and `event`.
+        `beside_event` adds top-level keys next to `header` and `event`; `create_time` defaults to now in
+        microseconds (card callbacks; events use milliseconds).
         """
         payload = {
             "schema": "2.0",
             "header": {
                 "event_id": event_id or secrets.token_hex(16),
                 "token": self._platform_token,
-                "create_time": str(time.time_ns() // 1000),
+                "create_time": create_time or str(time.time_ns() // 1000),
                 "event_type": event_type,
                 "tenant_key": self.tenant_key,
                 "app_id": self.app_id,
@@ -161,6 +263,10 @@ class LarkCallbacks:
             "event": event,
             **(beside_event or {}),
         }
+        return self._signed(payload, encrypt, sign, timestamp)
+
+    def _signed(self, payload: dict[str, Any], encrypt: bool | None, sign: bool | None,
+                timestamp: str | None = None) -> Request:
         body = self._body(payload, encrypt)
         if not self._wants(sign, self.encrypt_key, "sign") or self.encrypt_key is None:
             return body, self._headers()

@@ -1,4 +1,5 @@
-"""`POST /lark/callback`: the journey of one click, one line per step (see docs/architecture.md)."""
+"""`POST /lark/callback`: the journey of one click, one line per step (see docs/architecture.md); link
+previews and events branch off after step 3."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 
 from sanic import Request
 
+from ..previews import LINK_PREVIEW_EVENT
 from ..protocol import open_envelope, parse_action, render_answer
 from .answers import answer_now, json_answer
 from .guard import guard, is_local_request
@@ -23,9 +25,15 @@ async def lark_callback(request: Request):
                              peer_is_loopback=runtime.auth.unsigned_allowed and is_local_request(request))
     if envelope.kind == "challenge":
         return json_answer({"challenge": envelope.challenge})
-    if envelope.kind == "other":
-        log.info("callback %s received and acknowledged; no plugin takes it", envelope.event_type)
-        return json_answer({})
+    if envelope.event_type == LINK_PREVIEW_EVENT:                                  # a link preview
+        return json_answer(await runtime.previews.answer(envelope, started))
+    if envelope.kind == "other":                                                   # an event: recorded, answered,
+        work = await runtime.events.accept(envelope, keep_forever=not envelope.time_checked)
+        if work is None:
+            return json_answer({})
+        await answer_now(request, {})
+        runtime.events.start(work)                                                 # then handled
+        return None
     action = parse_action(envelope)                                                # 4 parse
     outcome = await runtime.handle_click(action, started,                          # 5–10 dedupe … store
                                          keep_forever=not envelope.time_checked)
@@ -34,3 +42,4 @@ async def lark_callback(request: Request):
         return json_answer(answer)
     await answer_now(request, answer)
     runtime.finish_late(action, outcome.late)                                      # late plugin
+    return None

@@ -1,6 +1,8 @@
 """`GET /healthz`: 200 while this worker can serve clicks, 503 when its database is unusable.
 
-    {"status": "ok", "database": "ok", "plugins": [...], "routes": {...}}
+    {"status": "ok", "database": "ok", "plugins": [...], "routes": {...}, "owners": {...}}
+
+`routes` maps each button_type to its plugin; `owners` maps every claim (`vote`, `command:poll`, `url:…`) to one.
 
 `database` is "ok", "busy" (another connection holds the lock: still 200, it passes), or one of
 "full", "malformed", "missing", "read-only", "io-error" (SQLite) or "unreachable" (PostgreSQL): then 503
@@ -22,4 +24,4 @@ async def healthz(request: Request):
     unusable = database in UNUSABLE
     status = "unavailable" if unusable else "ok" if database == OK else "degraded"
     return json_answer({"status": status, "database": database, "plugins": sorted(runtime.host.plugins),
-                        "routes": runtime.host.routes}, status=503 if unusable else 200)
+                        "routes": runtime.host.routes.button_types, "owners": dict(runtime.host.routes.owners)}, status=503 if unusable else 200)

@@ -1,4 +1,5 @@
 """vote: a real poll on any stored card. Buttons carrying `{"button_type": "vote", "option": KEY}` are votes.
+The chat command `poll QUESTION OPTION OPTION…` (2 to 10 options, shell-style quotes) replies with a poll card.
 
     [plugins.vote]
     enabled = true
@@ -12,21 +13,23 @@ card, so a 2,000-person poll stays far below Lark's 30 KB card limit.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Mapping
 
-from cardbot import Action, ActionFailed, ConfigError, Patch, State, hookimpl
+from cardbot import Action, ActionFailed, Bot, Command, ConfigError, Patch, State, hookimpl
 
-from .render import render_votes
+from .poll import PollSyntaxError, poll_card, read_poll
+from .render import BUTTON_TYPE, render_votes
 
-BUTTON_TYPE = "vote"
+COMMAND = "poll"
 CARDBOT_SHARES_SERVING_LOOP = True
 """Its async hook never blocks (it only reads state and builds a patch), so it runs on the serving loop."""
 SETTINGS = {"show_voters": bool, "max_voters_shown": int}
 
 
 @hookimpl
-def cardbot_claims() -> list[str]:
-    return [BUTTON_TYPE]
+def cardbot_claims() -> dict[str, list[str]]:
+    return {"button_types": [BUTTON_TYPE], "commands": [COMMAND]}
 
 
 @hookimpl
@@ -70,3 +73,20 @@ def _voters(state: State) -> dict[str, list[str]]:
     for key, chosen in state.card.items("voter:"):
         by_option.setdefault(chosen, []).append(key.removeprefix("voter:"))
     return by_option
+
+
+@hookimpl
+async def cardbot_command(command: Command, bot: Bot) -> None:
+    """`poll QUESTION OPTION…`: reply in the chat with a shared poll card, or with the syntax when it is wrong."""
+    message_id = command.message.message_id
+    try:
+        question, options = read_poll(command.args, command.syntax_error)
+    except PollSyntaxError as error:
+        await bot.reply_async(message_id, text=str(error), uuid=_reply_uuid("usage", message_id))
+        return
+    await bot.reply_async(message_id, card=poll_card(question, options), uuid=_reply_uuid("poll", message_id))
+
+
+def _reply_uuid(kind: str, message_id: str) -> str:
+    """One reply per command message, even if it is sent again after a crash (Lark's uuid, ≤ 50 characters)."""
+    return f"{kind}-{hashlib.sha256(message_id.encode()).hexdigest()[:40]}"

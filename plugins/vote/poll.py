@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from . import BUTTON_TYPE
+from .render import BUTTON_TYPE
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
-MAX_TEXT = 100
-"""Most characters in a question or an option (Lark's limit on a button's text)."""
+MAX_QUESTION = 100
+"""Most characters in a question."""
+MAX_OPTION = 80
+"""Most characters in an option: its button then reads "Label (N)", within Lark's 100 characters of button text."""
 POLL_USAGE = (
     f'Usage: poll QUESTION OPTION OPTION… ({MIN_OPTIONS} to {MAX_OPTIONS} options; '
     'quote words with spaces: poll "Lunch today?" Noodles Rice "Hot pot")'
@@ -41,8 +43,8 @@ def read_poll(args: Sequence[str], syntax_error: str | None = None) -> tuple[str
 
     `syntax_error` is the splitter's complaint when the text could not be split (unbalanced quotes).
     Words are stripped of surrounding spaces. Raises PollSyntaxError: no question, fewer than 2 or more
-    than 10 options, an empty option, the same option twice (case does not count), a question or option
-    longer than 100 characters.
+    than 10 options, an empty option, the same option twice (case does not count), a question longer than
+    100 characters or an option longer than 80.
     """
     if syntax_error is not None:
         raise PollSyntaxError(f"The quotes do not pair up ({syntax_error})")
@@ -50,14 +52,14 @@ def read_poll(args: Sequence[str], syntax_error: str | None = None) -> tuple[str
     if not words or not words[0]:
         raise PollSyntaxError("The poll has no question")
     question, options = words[0], words[1:]
-    _check_length("The question", question)
+    _check_length("The question", question, MAX_QUESTION)
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise PollSyntaxError(f"A poll takes {MIN_OPTIONS} to {MAX_OPTIONS} options, not {len(options)}")
     seen: dict[str, int] = {}  # casefolded option → its number
     for number, option in enumerate(options, start=1):
         if not option:
             raise PollSyntaxError(f"Option {number} is empty")
-        _check_length(f"Option {number}", option)
+        _check_length(f"Option {number}", option, MAX_OPTION)
         if (first := seen.setdefault(option.casefold(), number)) != number:
             raise PollSyntaxError(f'Option {number} ("{option}") repeats option {first} ("{options[first - 1]}")')
     return question, options
@@ -82,6 +84,6 @@ def _vote_button(label: str) -> dict:
     }
 
 
-def _check_length(what: str, text: str) -> None:
-    if len(text) > MAX_TEXT:
-        raise PollSyntaxError(f"{what} is {len(text)} characters long; at most {MAX_TEXT} fit")
+def _check_length(what: str, text: str, limit: int) -> None:
+    if len(text) > limit:
+        raise PollSyntaxError(f"{what} is {len(text)} characters long; at most {limit} fit")

@@ -8,6 +8,8 @@ from typing import Any, Iterator
 
 from cardbot import Patch
 
+BUTTON_TYPE = "vote"
+"""The button_type of a vote button: its value is `{"button_type": "vote", "option": KEY}`."""
 VOTERS_ELEMENT_ID = "vote_voters"
 _COUNT_SUFFIX = re.compile(r" \(\d+\)$")
 
@@ -81,7 +83,7 @@ def _vote_option(component: dict) -> str | None:
     values = [component.get("value")] + [b.get("value") for b in component.get("behaviors") or []
                                          if isinstance(b, dict)]
     for value in values:
-        if isinstance(value, dict) and value.get("button_type") == "vote" and isinstance(value.get("option"), str):
+        if isinstance(value, dict) and value.get("button_type") == BUTTON_TYPE and isinstance(value.get("option"), str):
             return value["option"]
     return None
 

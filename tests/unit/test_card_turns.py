@@ -36,7 +36,7 @@ class FirstClaimLate(SqliteStore):
 
 
 def click(holder: str) -> Click:
-    return Click(SimpleNamespace(message_id="om_1", delivery_id="v2:evt"), 0.0, holder)  # type: ignore[arg-type]
+    return Click(SimpleNamespace(card_id="om_1", delivery_id="v2:evt"), 0.0, holder)  # type: ignore[arg-type]
 
 
 def test_a_copy_that_finds_its_first_copy_queued_behind_it_waits_outside_the_lock(tmp_path):

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import time
 
 import pytest
 
@@ -72,12 +73,14 @@ def test_trigger_every_field():
         "format": TRIGGER,
         "operator": {"id": "ou_1", "id_type": "open_id", "open_id": "ou_1", "user_id": "u_1", "union_id": "on_1",
                      "tenant_key": "tk_1"},
+        "card_id": "om_1",
         "message_id": "om_1",
         "delivery_id": "v2:ev_1",
         "chat_id": "oc_1",
         "tag": "select_static",
         "name": "approve_form",
         "value": {"button_type": "vote", "n": (1, {"d": 2})},
+        "value_text": None,
         "option": "opt_a",
         "options": ["a", "b"],
         "form_value": {"reason": "ok", "picked": ("x", "y")},
@@ -85,7 +88,14 @@ def test_trigger_every_field():
         "checked": True,
         "timezone": "Asia/Shanghai",
         "update_token": "c-upd",
+        "host": "im_message",
+        "delivery_type": None,
+        "url": None,
+        "preview_token": None,
+        "app_id": LARK.app_id,
+        "created_at": action.created_at.isoformat(),
     }
+    assert abs(action.created_at.timestamp() - time.time()) < 60 and action.created_at.utcoffset().total_seconds() == 0
     assert action.button_type == "vote"
     assert isinstance(action.value, FrozenDict) and isinstance(action.form_value, FrozenDict)
     with pytest.raises(TypeError):
@@ -125,10 +135,49 @@ def test_tenant_falls_back_to_the_header():
     assert action.operator.tenant_key == "tk_1"
 
 
-@pytest.mark.parametrize("value", [..., None, "a string", 5, ["list"], True])
-def test_a_non_object_value_becomes_empty(value):
+@pytest.mark.parametrize("value", [..., None, 5, ["list"], True])
+def test_a_value_neither_object_nor_string_becomes_empty(value):
     action = parse_action(_trigger_envelope(event__action__value=value))
     assert action.value == {} and isinstance(action.value, FrozenDict) and action.button_type is None
+    assert action.value_text is None and action.raw_value == {}
+
+
+def test_a_string_value_is_kept_and_routes_as_its_button_type():
+    action = parse_action(_trigger_envelope(event__action__value="approve"))
+    assert (action.value_text, action.button_type, action.raw_value, action.value) == ("approve", "approve",
+                                                                                      "approve", {})
+
+
+def test_a_link_preview_card_is_known_by_its_preview_token():
+    action = _parse(LARK.card_action_trigger(message_id=None, chat_id=None, value={"button_type": "t"},
+                                             preview=("https://tickets.example.com/T-1", "pt_1")))
+    assert action.card_id == "preview:pt_1" and action.message_id is None and action.is_link_preview
+    assert (action.delivery_type, action.url, action.preview_token) == ("url_preview",
+                                                                         "https://tickets.example.com/T-1", "pt_1")
+
+
+def test_a_link_preview_click_without_a_preview_token_is_refused():
+    body, _ = LARK.card_action_trigger(message_id="om_1", preview=("https://x.example/", "pt"), encrypt=False)
+    payload = json.loads(body)
+    del payload["event"]["context"]["preview_token"]
+    assert "context.preview_token" in str(_refusal(Envelope("card_action", payload, format=TRIGGER)))
+
+
+def test_a_card_pinned_as_a_notice_says_so():
+    assert _parse(LARK.card_action_trigger(host="im_top_notice")).host == "im_top_notice"
+
+
+@pytest.mark.parametrize("create_time, expected", [("1603977298000000", 1603977298.0), ("1776409469273", 1776409469.273),
+                                                   ("soon", None), ("", None)])
+def test_the_click_time_is_read_in_micro_or_milliseconds(create_time, expected):
+    action = parse_action(_trigger_envelope(header__create_time=create_time))
+    assert (None if action.created_at is None else action.created_at.timestamp()) == expected
+
+
+def test_a_legacy_callback_has_no_platform_fields():
+    action = _parse(LARK.legacy_card_action(value={"button_type": "b"}))
+    assert (action.host, action.app_id, action.created_at, action.delivery_type) == (None, None, None, None)
+    assert action.card_id == action.message_id
 
 
 @pytest.mark.parametrize(
@@ -161,6 +210,10 @@ def test_a_non_object_value_becomes_empty(value):
         {"event__token": 9},
         {"event__context__open_chat_id": False},
         {"header__tenant_key": []},
+        {"header__app_id": 5},
+        {"event__host": {}},
+        {"event__delivery_type": 1},
+        {"event__context__url": []},
     ],
 )
 def test_trigger_missing_or_mistyped_is_400(change):

@@ -1,0 +1,160 @@
+"""Events and chat messages: record the delivery, answer 200, then run the owning plugin's hook once.
+
+    work = await events.accept(envelope)     # None: nobody takes it, or a repeat; else committed to run
+    events.start(work)                       # after the 200 went out
+
+Lark pushes an event again when it is not acknowledged, and may push a message again with a new event id,
+so a message's delivery is `msg:<message_id>` and another event's `ev:<event_id>`. The record is committed
+before the answer: a repeat finds it and runs nothing. A process that dies while a hook runs leaves the
+record running; a live process records it interrupted (store/liveness.py), and it never runs again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..bot import Bot
+from ..config import BotSettings
+from ..errors import ActionFailed, CallbackRejected, StoreBusy
+from ..failures import HookEscaped, describe, readable_message
+from ..messages import Message, parse_message, read_command
+from ..protocol import Envelope
+from ..registry import LoadedPlugin, PluginHost
+from ..store import Store
+from ..store.clicks import DONE, FAILED, TIMED_OUT
+from ..clicks.dispatch import HardLimitReached, PluginRunner
+from .event import Event, parse_event
+from .identity import BotIdentity
+from .replies import send_reply
+
+log = logging.getLogger("cardbot.events")
+MESSAGE_EVENT = "im.message.receive_v1"
+
+
+@dataclass
+class Work:
+    """A recorded delivery whose hook is still to run (after the answer)."""
+
+    delivery_id: str
+    key: str
+    """The deliveries table's `message_id`: the chat message's id, or the event's type."""
+    holder: str
+    run: Callable[[], Awaitable[tuple[str, str | None, str | None]]]
+    """Runs the hook; returns (status, detail, plugin) for the record."""
+
+
+class EventPipeline:
+    """Takes events and chat messages for the plugins that claim them."""
+
+    def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings, bot: Bot,
+                 identity: BotIdentity, process: str) -> None:
+        self._host = host
+        self._runner = runner
+        self._store = store
+        self._settings = settings
+        self._bot = bot
+        self._identity = identity
+        self._holders = (f"{process}/e{number}" for number in itertools.count())
+        self._background: set[asyncio.Task] = set()
+
+    async def accept(self, envelope: Envelope, *, keep_forever: bool = False) -> Work | None:
+        """Parse, route and record one event; the Work to start once it is answered, or None when there is
+        nothing to run. CallbackRejected: 400 when it is malformed, 503 when the database cannot record it."""
+        if envelope.event_type == MESSAGE_EVENT:
+            if not (self._host.routes.messages or any(key.startswith("command:") for key in self._host.routes.owners)):
+                log.info("message received and acknowledged; no plugin takes chat messages or commands")
+                return None
+            message = parse_message(envelope.payload)
+            work = Work(message.delivery_id, message.message_id, next(self._holders), lambda: self._message(message))
+        else:
+            event = parse_event(envelope.payload)
+            plugin = self._host.owner_of_event(event.event_type)
+            if plugin is None:
+                log.info("event %s received and acknowledged; no plugin claims it", event.event_type)
+                return None
+            work = Work(event.delivery_id, event.event_type, next(self._holders), lambda: self._event(plugin, event))
+        try:
+            claim = await self._store.claim_click(work.delivery_id, work.key, work.holder, lease_holder=None,
+                                                  lease_seconds=0, keep_forever=keep_forever)
+        except StoreBusy as busy:  # not recorded, so not acknowledged: Lark pushes an event again later
+            raise CallbackRejected(503, f"the database cannot take the event now ({busy.state}); "
+                                        f"it was not recorded") from None
+        if claim.earlier is not None:
+            log.info("delivery %s is a repeat (first copy %s); nothing runs again", work.delivery_id,
+                     claim.earlier.status)
+            return None
+        return work
+
+    def start(self, work: Work) -> None:
+        """Run the work's hook in the background and record how it ended."""
+        task = asyncio.create_task(self._run(work))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def unfinished(self) -> set[asyncio.Task]:
+        """Hooks still running: a stopping worker gives them its grace period."""
+        return {task for task in self._background if not task.done()}
+
+    async def _run(self, work: Work) -> None:
+        started = time.monotonic()
+        try:
+            status, detail, plugin = await work.run()
+        except Exception as error:  # noqa: BLE001 - cardbot's own failure: recorded, never lost silently
+            log.exception("delivery %s failed inside cardbot", work.delivery_id)
+            status, detail, plugin = FAILED, f"cardbot failed: {describe(error)}", None
+        log.info("delivery %s handled by %s: %s in %.0f ms", work.delivery_id, plugin or "nobody", status,
+                 (time.monotonic() - started) * 1000)
+        while True:
+            try:
+                await self._store.finish_click(work.delivery_id, work.key, work.holder, status, None, detail, plugin)
+                return
+            except StoreBusy as busy:
+                if time.monotonic() - started > self._settings.hard_limit * 2:
+                    log.error("delivery %s stays recorded as running: the database cannot take writes (%s)",
+                              work.delivery_id, busy.state)
+                    return
+                await asyncio.sleep(1.0)
+
+    async def _message(self, message: Message) -> tuple[str, str | None, str | None]:
+        command = read_command(message, await self._identity.open_id())
+        plugin = self._host.owner_of_command(command.name) if command else None
+        if command is not None and plugin is not None:
+            return await self._call(plugin, "cardbot_command", message, command=command, message=message)
+        plugin = self._host.messages_owner
+        if plugin is None:
+            what = f"command {command.name!r}" if command else "message"
+            log.info("%s %s in %s: no plugin takes it", what, message.message_id, message.chat_id)
+            return DONE, "unclaimed", None
+        return await self._call(plugin, "cardbot_message", message, command=command, message=message)
+
+    async def _event(self, plugin: LoadedPlugin, event: Event) -> tuple[str, str | None, str | None]:
+        return await self._call(plugin, "cardbot_event", None, event=event)
+
+    async def _call(self, plugin: LoadedPlugin, hook: str, reply_to: Message | None, **kwargs: Any
+                    ) -> tuple[str, str | None, str | None]:
+        """Run `plugin`'s hook under the hard limit; a reply it returns goes to message `reply_to`."""
+        try:
+            result = await self._runner.call(plugin, hook, self._settings.hard_limit, config=plugin.config,
+                                             bot=self._bot, **kwargs)
+            if reply_to is not None and result is not None:
+                await send_reply(self._bot, reply_to, result, plugin.name, hook)
+        except ActionFailed as failure:
+            reason = readable_message(failure)
+            log.info("plugin %r declined %s: %s", plugin.name, hook, reason)
+            return DONE, f"declined: {reason}", plugin.name
+        except HardLimitReached:
+            log.error("plugin %r: %s still running at the hard limit; cut off", plugin.name, hook)
+            return TIMED_OUT, "still running at the hard limit; cut off", plugin.name
+        except HookEscaped as escaped:
+            log.error("plugin %r raised %s in %s; the bot goes on", plugin.name, describe(escaped.error), hook)
+            return FAILED, f"raised {describe(escaped.error)}", plugin.name
+        except Exception as error:  # noqa: BLE001 - a plugin bug is contained to this delivery
+            log.exception("plugin %r raised in %s", plugin.name, hook)
+            return FAILED, f"raised {describe(error)}", plugin.name
+        return DONE, None, plugin.name

@@ -1,0 +1,62 @@
+"""Records everything it is handed, one JSON line per call in $CARDBOT_RECORDER_DIR/<hook>.jsonl, and claims
+what $CARDBOT_RECORDER_CLAIMS (a JSON mapping of claim kinds, as cardbot_claims returns it) says.
+
+Clicks get the toast "recorded"; a click whose value has "card": {...} also answers with that card.
+Commands and messages are answered with the reply text "recorded <name>"; link previews with a title and
+the card in $CARDBOT_RECORDER_PREVIEW_CARD (JSON), if set.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from cardbot import LinkPreview, Patch, hookimpl, thaw
+
+
+def _record(hook, value):
+    folder = Path(os.environ["CARDBOT_RECORDER_DIR"])
+    with open(folder / f"{hook}.jsonl", "a", encoding="utf-8") as file:
+        file.write(json.dumps(thaw(value), ensure_ascii=False) + "\n")
+
+
+@hookimpl
+def cardbot_claims():
+    return json.loads(os.environ.get("CARDBOT_RECORDER_CLAIMS", "{}"))
+
+
+@hookimpl
+def cardbot_action(action):
+    _record("cardbot_action", action.to_json())
+    patch = Patch.toast("success", "recorded")
+    if "card" in action.value:
+        patch = Patch.replace(thaw(action.value["card"])) + patch
+    return patch
+
+
+@hookimpl
+def cardbot_command(command, message):
+    _record("cardbot_command", {"name": command.name, "args": list(command.args), "text": command.text,
+                                "mentions": [mention.to_json() for mention in command.mentions],
+                                "syntax_error": command.syntax_error, "message": message.to_json()})
+    return f"recorded {command.name}"
+
+
+@hookimpl
+def cardbot_message(message, command):
+    _record("cardbot_message", {"message": message.to_json(), "command": command and command.name})
+    return "recorded message"
+
+
+@hookimpl
+def cardbot_event(event):
+    _record("cardbot_event", event.to_json())
+
+
+@hookimpl
+def cardbot_link_preview(preview):
+    _record("cardbot_link_preview", {"url": preview.url, "preview_token": preview.preview_token,
+                                     "operator": preview.operator and preview.operator.id, "host": preview.host,
+                                     "message_id": preview.message_id, "chat_id": preview.chat_id})
+    card = os.environ.get("CARDBOT_RECORDER_PREVIEW_CARD")
+    return LinkPreview(title=f"Preview of {preview.url}", i18n_title={"zh_cn": f"{preview.url} 的预览"},
+                       url={"pc": preview.url}, card=json.loads(card) if card else None)
