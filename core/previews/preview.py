@@ -33,7 +33,8 @@ class LinkPreviewRequest:
     url: str
     preview_token: str
     operator: Operator | None
-    event_id: str
+    event_id: str | None = None
+    """Not used to dedupe: a preview asked for again is answered again (Lark does not re-push callbacks)."""
     host: str | None = None
     message_id: str | None = None
     chat_id: str | None = None
@@ -120,7 +121,7 @@ def parse_preview_request(payload: dict[str, Any]) -> LinkPreviewRequest:
         url=required_text(context, "url", "event.context."),
         preview_token=required_text(context, "preview_token", "event.context."),
         operator=operator,
-        event_id=required_text(header, "event_id", "header."),
+        event_id=text_field(header, "event_id", "header.") or None,
         host=text_field(event, "host", "event."),
         message_id=text_field(context, "open_message_id", "event.context.") or None,
         chat_id=text_field(context, "open_chat_id", "event.context.") or None,
