@@ -32,7 +32,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory, module_database: str | None) -
 BOTH_BACKENDS = {
     "test_admin_edits", "test_cli_cards", "test_click_identity", "test_click_outcomes", "test_concurrency",
     "test_crash_safety", "test_late_answers", "test_retention", "test_seed_flow", "test_sending", "test_vote",
-    "test_under_attack", "test_plugin_containment",
+    "test_under_attack", "test_plugin_containment", "test_events", "test_chat_commands",
 }
 """Test modules whose tests touching storage run on SQLite and on PostgreSQL (a `backend` parameter)."""
 

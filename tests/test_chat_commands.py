@@ -21,15 +21,15 @@ POLL = '@_user_1 poll "Lunch today?" Noodles Rice "Hot pot"'
 
 
 @pytest.fixture(scope="module")
-def lark():
+def lark(module_database):  # one stand-in per backend's server
     with FakeLarkPlatform(app_id="cli_test", app_secret="secret", bot_open_id=BOT_OPEN_ID) as platform:
         yield platform
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, lark):
+def server(tmp_path_factory, lark, module_database):
     bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG,
-                       env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+                       env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url}, database=module_database)
     yield bot
     bot.stop()
 

@@ -29,18 +29,19 @@ def team_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def cli(tmp_path: Path, config: str, *args: str, pythonpath: tuple[Path, ...] = ()) -> subprocess.CompletedProcess:
-    """Run `python bot.py ARGS --config` with a config file written to tmp_path."""
+def cli(tmp_path: Path, config: str, *args: str, pythonpath: tuple[Path, ...] = (),
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python bot.py ARGS --config` with a config file written to tmp_path (and `env` added)."""
     path = tmp_path / "plugins.toml"
     path.write_text(config, encoding="utf-8")
-    env = server_environment(SECRETS, (TEST_PLUGINS, *pythonpath))
+    env = server_environment({**SECRETS, **(env or {})}, (TEST_PLUGINS, *pythonpath))
     return subprocess.run([*BOT_COMMAND, *args, "--config", str(path)], env=env, capture_output=True,
                           text=True, cwd=tmp_path, timeout=60)
 
 
-def serve_fails(tmp_path: Path, config: str) -> str:
+def serve_fails(tmp_path: Path, config: str, env: dict[str, str] | None = None) -> str:
     """Start-up must fail fast with exit status 2; returns what it printed."""
-    result = cli(tmp_path, config, "serve", "--port", "1")
+    result = cli(tmp_path, config, "serve", "--port", "1", env=env)
     assert result.returncode == 2, result.stdout + result.stderr
     return result.stderr
 
@@ -53,6 +54,67 @@ def test_two_plugins_claiming_one_button_type_stop_start_up_naming_both(tmp_path
     message = serve_fails(tmp_path, ECHO + CONFLICTING)
     assert "button_type 'echo_sync' is claimed by 2 enabled plugins: 'echo_sync' and 'conflicting'" in message
     assert '[owners]\necho_sync = "echo_sync"' in message  # and how to settle it
+
+
+CLAIMANTS = ('[plugins.a]\nenabled = true\nmodule = "cardbot_testplugins.claimant:A"\n'
+             '[plugins.b]\nenabled = true\nmodule = "cardbot_testplugins.claimant:B"\n')
+
+
+def claimants(a: object, b: object) -> dict[str, str]:
+    return {"CARDBOT_CLAIMANT_A": json.dumps(a), "CARDBOT_CLAIMANT_B": json.dumps(b)}
+
+
+@pytest.mark.parametrize("claim, expected, owners_key", [
+    ({"names": ["expense_form"]}, "component name 'expense_form' is claimed by 2 enabled plugins: 'a' and 'b'",
+     '"name:expense_form"'),
+    ({"commands": ["poll"]}, "command 'poll' is claimed by 2 enabled plugins: 'a' and 'b'", '"command:poll"'),
+    ({"events": ["im.chat.member.bot.added_v1"]},
+     "event 'im.chat.member.bot.added_v1' is claimed by 2 enabled plugins: 'a' and 'b'",
+     '"event:im.chat.member.bot.added_v1"'),
+    ({"messages": True}, "the claim on chat messages (messages = True) is claimed by 2 enabled plugins: 'a' and 'b'",
+     "messages"),
+])
+def test_a_clash_of_any_kind_stops_start_up_naming_both_and_owners_settles_it(tmp_path, claim, expected, owners_key):
+    message = serve_fails(tmp_path, CLAIMANTS, claimants(claim, claim))
+    assert expected in message
+    assert f'[owners]\n{owners_key} = "a"' in message
+
+    settled = CLAIMANTS + f'[owners]\n{owners_key} = "b"\n'
+    listing = cli(tmp_path, settled, "plugins", "list", "--json", env=claimants(claim, claim))
+    assert listing.returncode == 0, listing.stdout + listing.stderr
+    owns = {row["name"]: row["owns"] for row in json.loads(listing.stdout)["plugins"]}
+    assert owns["a"] == [] and owns["b"] == [owners_key.strip('"')]
+
+
+def test_url_patterns_that_can_match_one_url_stop_start_up(tmp_path):
+    message = serve_fails(tmp_path, CLAIMANTS, claimants({"url_patterns": ["https://tickets.example.com/*"]},
+                                                         {"url_patterns": ["https://*.example.com/T-*"]}))
+    assert ("URL patterns 'https://tickets.example.com/*' ('a') and 'https://*.example.com/T-*' ('b') can match "
+            "the same URL") in message
+
+
+def test_url_patterns_that_cannot_meet_and_claims_of_different_kinds_are_no_clash(tmp_path):
+    result = cli(tmp_path, CLAIMANTS, "plugins", "list", env=claimants(
+        {"url_patterns": ["https://tickets.example.com/*"], "button_types": ["x"], "commands": ["x"]},
+        {"url_patterns": ["https://wiki.example.com/*"], "names": ["x"], "events": ["x.y_v1"], "messages": True}))
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:] if line.strip()}
+    assert rows["a"].endswith("x, command:x, url:https://tickets.example.com/*")
+    assert rows["b"].endswith("name:x, url:https://wiki.example.com/*, event:x.y_v1, messages")
+
+
+@pytest.mark.parametrize("claims, problem", [
+    ({"commands": ["Poll"]}, "command 'Poll' must be a lower-case word"),
+    ({"events": ["im.message.receive_v1"]}, "event 'im.message.receive_v1' cannot be claimed as an event"),
+    ({"url_patterns": ["tickets.example.com/*"]}, "must start with http://, https:// or *"),
+    ({"colours": ["red"]}, "cardbot_claims returned unknown kind(s) 'colours'"),
+    ({"messages": "yes"}, "cardbot_claims messages must be true or false"),
+    (["command:poll"], "button_type 'command:poll' reads as another kind of claim"),
+    ({"names": "form"}, "cardbot_claims must give names as a list of strings"),
+])
+def test_a_malformed_claim_stops_start_up_naming_the_plugin(tmp_path, claims, problem):
+    message = serve_fails(tmp_path, CLAIMANTS, claimants(claims, []))
+    assert "plugin 'a'" in message and problem in message
 
 
 def test_owners_table_settles_a_shared_claim(tmp_path):

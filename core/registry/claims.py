@@ -218,7 +218,7 @@ def _kind_of(key: str) -> str:
 def _describe(key: str) -> str:
     kind = _kind_of(key)
     if kind == MESSAGES:
-        return "chat messages (messages = True)"
+        return "the claim on chat messages (messages = True)"
     label = {"button_types": "button_type", "names": "component name", "commands": "command",
              "url_patterns": "URL pattern", "events": "event"}[kind]
     return f"{label} {key.removeprefix(PREFIXES[kind])!r}"

@@ -3,7 +3,8 @@ what $CARDBOT_RECORDER_CLAIMS (a JSON mapping of claim kinds, as cardbot_claims 
 
 Clicks get the toast "recorded"; a click whose value has "card": {...} also answers with that card, one with
 "variables": {...} changes a template card's variables, one with "refresh": true refreshes its link preview.
-Commands and messages are answered with the reply text "recorded <name>"; link previews with a title and
+Commands and messages are answered with the reply text "recorded <name>" (the command `hang` first sleeps
+for a minute, for crash tests); events raise when their body has "explode"; link previews with a title and
 the card in $CARDBOT_RECORDER_PREVIEW_CARD (JSON), if set; a URL containing "slow" takes 5 s to preview.
 """
 
@@ -44,6 +45,8 @@ def cardbot_command(command, message):
     _record("cardbot_command", {"name": command.name, "args": list(command.args), "text": command.text,
                                 "mentions": [mention.to_json() for mention in command.mentions],
                                 "syntax_error": command.syntax_error, "message": message.to_json()})
+    if command.name == "hang":
+        time.sleep(60)
     return f"recorded {command.name}"
 
 
@@ -56,6 +59,8 @@ def cardbot_message(message, command):
 @hookimpl
 def cardbot_event(event):
     _record("cardbot_event", event.to_json())
+    if "explode" in event.body:
+        raise RuntimeError("boom")
 
 
 @hookimpl
