@@ -117,6 +117,14 @@ def test_a_malformed_claim_stops_start_up_naming_the_plugin(tmp_path, claims, pr
     assert "plugin 'a'" in message and problem in message
 
 
+def test_a_claim_without_the_hook_that_handles_it_stops_start_up(tmp_path):
+    config = '[plugins.picky]\nenabled = true\nmodule = "cardbot_testplugins.picky"\nlevel = 1\n' \
+        '[plugins.lonely]\nenabled = true\nmodule = "cardbot_testplugins.lonely"\n'
+    message = serve_fails(tmp_path, config)
+    assert ("plugin 'lonely' claims commands but has no cardbot_command: nothing would handle them; "
+            "implement cardbot_command or drop the claim") in message
+
+
 def test_owners_table_settles_a_shared_claim(tmp_path):
     config = ECHO + CONFLICTING + '[owners]\necho_sync = "conflicting"\n'
     listing = json.loads(cli(tmp_path, config, "plugins", "list", "--json").stdout)

@@ -95,6 +95,18 @@ class Routes:
         return next((name for pattern, name in self.url_patterns if _glob(pattern).fullmatch(url)), None)
 
 
+HOOK_OF_KIND = {"button_types": "cardbot_action", "names": "cardbot_action", "commands": "cardbot_command",
+                "url_patterns": "cardbot_link_preview", "events": "cardbot_event", MESSAGES: "cardbot_message"}
+"""The hook that takes what each kind of claim routes."""
+
+
+def missing_hooks(claims: Claims, hooks: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, hook) for each kind `claims` uses whose hook is not among `hooks`."""
+    have = set(hooks)
+    used = [kind for kind in KINDS if getattr(claims, kind)] + ([MESSAGES] if claims.messages else [])
+    return [(kind, HOOK_OF_KIND[kind]) for kind in used if HOOK_OF_KIND[kind] not in have]
+
+
 def read_claims(plugin: str, returned: Any) -> Claims:
     """`returned` (a list of button types, a mapping of kinds, or a Claims) checked; ConfigError naming the plugin."""
     if returned is None:

@@ -21,7 +21,7 @@ from ..config import Config, PluginTable
 from ..errors import ConfigError
 from ..failures import describe
 from ..frozen import FrozenDict
-from .claims import Claims, Routes, build_routes, read_claims
+from .claims import Claims, Routes, build_routes, missing_hooks, read_claims
 from .discovery import PluginSource, choose_source, discover
 
 
@@ -122,6 +122,8 @@ def load_plugins(config: Config) -> PluginHost:
             source = choose_source(table.name, sources.get(table.name, []), config)
             loaded[table.name] = _load_one(manager, table, source)
     _check_pending(manager)
+    for plugin in loaded.values():
+        _check_claimed_hooks(plugin)
     return PluginHost(loaded, build_routes(loaded, config))
 
 
@@ -130,6 +132,7 @@ def load_plugin(config: Config, name: str, sources: list[PluginSource]) -> Loade
     manager = _new_manager()
     plugin = _load_one(manager, config.plugins[name], choose_source(name, sources, config))
     _check_pending(manager)
+    _check_claimed_hooks(plugin)
     return plugin
 
 
@@ -183,6 +186,15 @@ def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginS
                           shares_serving_loop=getattr(obj, SHARES_SERVING_LOOP, False) is True)
     _check_config(plugin)
     return replace(plugin, claims=_claims(plugin))
+
+
+def _check_claimed_hooks(plugin: LoadedPlugin) -> None:
+    """Every kind of claim needs the hook that handles it (checked after misspelt hooks are reported)."""
+    lacking = missing_hooks(plugin.claims, plugin.hooks)
+    if lacking:
+        kind, hook = lacking[0]
+        raise ConfigError(f"plugin {plugin.name!r} claims {kind} but has no {hook}: nothing would handle them; "
+                          f"implement {hook} or drop the claim")
 
 
 def import_plugin(source: PluginSource) -> Any:

@@ -7,6 +7,7 @@ import pytest
 from cardbot.action import LEGACY, TRIGGER
 from cardbot.protocol import render_answer
 from cardbot.toast import Toast
+from payloads import load_payload
 
 CARD = {"config": {"update_multi": True}, "elements": [{"tag": "markdown", "content": "done"}]}
 TOAST = Toast("success", "已完成", {"en_us": "Done"})
@@ -54,3 +55,11 @@ def test_toast_without_i18n():
 def test_unknown_format():
     with pytest.raises(ValueError):
         render_answer("v3", card=None, toast=None)
+
+
+@pytest.mark.parametrize("name", ["answer_raw_card_doc", "answer_template_card_doc"])
+def test_the_answer_matches_the_official_examples(name):
+    official = load_payload(name)
+    card = official["card"]
+    given = card["data"] if card["type"] == "raw" else card
+    assert render_answer(TRIGGER, card=given, toast=Toast.from_json(official["toast"])) == official

@@ -15,6 +15,26 @@ class Claimant:
     def cardbot_claims(self):
         return json.loads(os.environ.get(f"CARDBOT_CLAIMANT_{self.letter}", "[]"))
 
+    @hookimpl
+    def cardbot_action(self):
+        return None
+
+    @hookimpl
+    def cardbot_command(self):
+        return None
+
+    @hookimpl
+    def cardbot_message(self):
+        return None
+
+    @hookimpl
+    def cardbot_event(self):
+        return None
+
+    @hookimpl
+    def cardbot_link_preview(self):
+        return None
+
 
 A = Claimant("A")
 B = Claimant("B")

@@ -6,3 +6,8 @@ from cardbot import hookimpl
 @hookimpl
 def cardbot_claims():
     return ["echo_sync"]
+
+
+@hookimpl
+def cardbot_action(action):
+    return None

@@ -12,3 +12,8 @@ def cardbot_check_config(config):
 @hookimpl
 def cardbot_claims():
     return ["picky"]
+
+
+@hookimpl
+def cardbot_action(action):
+    return None
