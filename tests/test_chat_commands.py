@@ -154,3 +154,9 @@ def test_the_bot_asks_lark_who_it_is_once(server, lark, kit):
     say(server, lark, kit, "@_user_1 poll Q a b", chat_id="oc_once")
     say(server, lark, kit, "@_user_1 poll Q c d", chat_id="oc_once")
     assert lark.bot_info_requests == 1
+
+
+def test_healthz_names_the_owner_of_every_claim(server):
+    health = server.session.get(server.base_url + "/healthz", timeout=10).json()
+    assert health["routes"] == {"vote": "vote"}
+    assert health["owners"] == {"vote": "vote", "command:poll": "vote"}
