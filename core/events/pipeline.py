@@ -67,7 +67,7 @@ class EventPipeline:
         """Parse, route and record one event; the Work to start once it is answered, or None when there is
         nothing to run. CallbackRejected: 400 when it is malformed, 503 when the database cannot record it."""
         if envelope.event_type == MESSAGE_EVENT:
-            if not (self._host.routes.messages or any(key.startswith("command:") for key in self._host.routes.owners)):
+            if not self._host.routes.hears_chat:
                 log.info("message received and acknowledged; no plugin takes chat messages or commands")
                 return None
             message = parse_message(envelope.payload)

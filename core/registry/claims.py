@@ -84,6 +84,11 @@ class Routes:
         return self.owners.get(MESSAGES)
 
     @property
+    def hears_chat(self) -> bool:
+        """Whether any plugin takes chat messages: one claims a command, or `messages`."""
+        return any(key == MESSAGES or key.startswith(PREFIXES["commands"]) for key in self.owners)
+
+    @property
     def button_types(self) -> dict[str, str]:
         """button_type → plugin (what `/healthz` reports as `routes`)."""
         return {key: name for key, name in self.owners.items() if _kind_of(key) == "button_types"}

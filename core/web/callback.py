@@ -31,8 +31,10 @@ async def lark_callback(request: Request):
         work = await runtime.events.accept(envelope, keep_forever=not envelope.time_checked)
         if work is None:
             return json_answer({})
-        await answer_now(request, {})
-        runtime.events.start(work)                                                 # then handled
+        try:
+            await answer_now(request, {})
+        finally:  # recorded, so it runs even if the answer could not be sent (a repeat will find the record)
+            runtime.events.start(work)                                             # then handled
         return None
     action = parse_action(envelope)                                                # 4 parse
     outcome = await runtime.handle_click(action, started,                          # 5–10 dedupe … store
