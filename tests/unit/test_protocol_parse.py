@@ -202,7 +202,7 @@ def test_a_legacy_callback_has_no_platform_fields():
         {"event__action": []},
         {"event__action__tag": 5},
         {"event__action__name": {}},
-        {"event__action__options": "a"},
+        {"event__action__options": 5},
         {"event__action__options": ["a", 1]},
         {"event__action__form_value": ["a"]},
         {"event__action__checked": "yes"},
