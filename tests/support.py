@@ -10,6 +10,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Awaitable, Callable, Iterator, TypeVar
 import pytest
 
 from cardbot.config import load_config
+from cardbot.protocol.crypto import decrypt
 from cardbot.store import Store, open_store
 from cardbot.testing import BotServer
 
@@ -175,6 +177,40 @@ def assert_undamaged(server: BotServer) -> None:
 def database_snapshot(server: BotServer) -> dict[str, list[tuple]]:
     """Every row of every table holding what cardbot stored (for proving nothing changed)."""
     return read_store(server, lambda store: store.table_rows())
+
+
+def eventually(check: Callable[[], T], what: str, timeout: float = 15.0) -> T:
+    """`check()`'s first truthy result, polling every 50 ms; fails the test naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def plaintext(body: bytes) -> dict[str, Any]:
+    """The JSON inside a callback body built with the test secrets (decrypted when it is encrypted)."""
+    outer = json.loads(body)
+    return json.loads(decrypt(outer["encrypt"], ENCRYPT_KEY)) if "encrypt" in outer else outer
+
+
+RECORDER_CONFIG = '[plugins.recorder]\nenabled = true\nmodule = "cardbot_testplugins.recorder"\n'
+
+
+def start_recorder(directory: Path, folder: Path, claims: dict[str, Any], *, bot_table: str = "",
+                   env: dict[str, str] | None = None, database: str | None = None) -> BotServer:
+    """A server running the recorder test plugin with `claims`, recording into `folder` (see `recorded`);
+    `bot_table` adds lines to `[bot]`, `env` to the environment (e.g. LARK_API_BASE)."""
+    config = f'[bot]\ndatabase = "cardbot.db"\n{bot_table}{RECORDER_CONFIG}'
+    environment = {**SECRETS, "CARDBOT_RECORDER_DIR": str(folder), "CARDBOT_RECORDER_CLAIMS": json.dumps(claims),
+                   **(env or {})}
+    return start_server(directory, config, env=environment, database=database)
+
+
+def lark_app(platform: Any) -> dict[str, str]:
+    """The environment that points a server at a FakeLarkPlatform for the app cli_test / secret."""
+    return {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret", "LARK_API_BASE": platform.base_url}
 
 
 def recorded(folder: Path, hook: str) -> list[dict[str, Any]]:

@@ -4,18 +4,15 @@ a malformed command, and messages nobody takes."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from cardbot.testing import FakeLarkPlatform, LarkCallbacks
-from support import ENCRYPT_KEY, SECRETS, VERIFICATION_TOKEN, show_card, start_server
+from cardbot.testing import FakeLarkPlatform
+from support import SECRETS, eventually, lark_app, plaintext, show_card, start_server
 
 BOT_OPEN_ID = "ou_bot_7f3a"
-APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
 CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
 POLL = '@_user_1 poll "Lunch today?" Noodles Rice "Hot pot"'
 
@@ -28,25 +25,10 @@ def lark(module_database):  # one stand-in per backend's server
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, lark, module_database):
-    bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG,
-                       env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url}, database=module_database)
+    bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={**SECRETS, **lark_app(lark)},
+                       database=module_database)
     yield bot
     bot.stop()
-
-
-@pytest.fixture
-def kit() -> LarkCallbacks:
-    return LarkCallbacks(VERIFICATION_TOKEN, ENCRYPT_KEY)
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    """`check()` once it is truthy; fails naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def replies_to(lark: FakeLarkPlatform, message_id: str) -> list[tuple[str, dict]]:
@@ -58,7 +40,7 @@ def say(server, lark, kit, text: str, *, chat_id: str, chat_type: str = "group",
     """Post `text` as a chat message (registered with the stand-in so replies land in `chat_id`); its id."""
     body, headers = kit.message_receive(text, chat_id=chat_id, chat_type=chat_type,
                                         mentions=[(BOT_OPEN_ID, "cardbot")] if mention_bot else [], **options)
-    message_id = json.loads(_plain(body))["event"]["message"]["message_id"]
+    message_id = plaintext(body)["event"]["message"]["message_id"]
     lark.register_message(message_id, chat_id)
     started = time.monotonic()
     response = server.post("/lark/callback", body, headers)
@@ -66,11 +48,6 @@ def say(server, lark, kit, text: str, *, chat_id: str, chat_type: str = "group",
         figures.setdefault("answer_ms", []).append(round((time.monotonic() - started) * 1000, 1))
     assert (response.status_code, response.json()) == (200, {}), response.text
     return message_id
-
-
-def _plain(body: bytes) -> str:
-    from cardbot.protocol.crypto import decrypt
-    return decrypt(json.loads(body)["encrypt"], ENCRYPT_KEY)
 
 
 def the_poll(lark, message_id: str) -> tuple[str, dict]:
@@ -115,7 +92,7 @@ def test_a_poll_command_in_a_direct_chat_needs_no_mention_and_may_start_with_a_s
 
 def test_the_same_message_pushed_three_times_makes_one_poll(server, lark, kit):
     body, headers = kit.message_receive(POLL, chat_id="oc_again", mentions=[(BOT_OPEN_ID, "cardbot")])
-    payload = json.loads(_plain(body))
+    payload = plaintext(body)
     message_id = payload["event"]["message"]["message_id"]
     lark.register_message(message_id, "oc_again")
 

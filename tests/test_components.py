@@ -8,7 +8,6 @@ theirs), our token and time, and, for a component that names neither a `button_t
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from datetime import datetime, timezone
@@ -16,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from cardbot.testing import LarkCallbacks
 from payloads import load_payload, payload_names
-from support import (ENCRYPT_KEY, SECRETS, VERIFICATION_TOKEN, new_message_id, put_card, recorded, show_card,
-                     start_server)
+from support import new_message_id, put_card, recorded, show_card, start_recorder
 
 CLICKS = payload_names("trigger_") + [name for name in payload_names("legacy_") if name != "legacy_p2p_chat_create_doc"]
 
@@ -36,21 +33,12 @@ NAMES = sorted({action["name"] for _, _, action in map(_parts, map(load_payload,
 STRING_VALUES = sorted({action["value"] for _, _, action in map(_parts, map(load_payload, CLICKS))
                         if isinstance(action.get("value"), str)})
 CLAIMS = {"button_types": ["recorded", *STRING_VALUES], "names": NAMES}
-CONFIG = '''
-[bot]
-database = "cardbot.db"
-
-[plugins.recorder]
-enabled = true
-module = "cardbot_testplugins.recorder"
-'''
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory):
     folder = tmp_path_factory.mktemp("recorded")
-    server = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={
-        **SECRETS, "CARDBOT_RECORDER_DIR": str(folder), "CARDBOT_RECORDER_CLAIMS": json.dumps(CLAIMS)})
+    server = start_recorder(tmp_path_factory.mktemp("bot"), folder, CLAIMS)
     yield server, folder
     server.stop()
 
@@ -124,9 +112,8 @@ def given_fields(recorded_action: dict) -> dict:
 
 
 @pytest.mark.parametrize("name", CLICKS)
-def test_each_official_click_reaches_its_plugin_with_every_field(recording, name):
+def test_each_official_click_reaches_its_plugin_with_every_field(recording, kit, name):
     server, folder = recording
-    kit = LarkCallbacks(VERIFICATION_TOKEN, ENCRYPT_KEY)
     payload, action, card_id = made_live(name)
     put_card(server, card_id, card_for(action))
 

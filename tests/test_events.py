@@ -5,19 +5,16 @@ plugin that claims it with every field right; an event is recorded, answered, th
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from cardbot.testing import FakeLarkPlatform, LarkCallbacks
+from cardbot.testing import FakeLarkPlatform
 from payloads import load_payload
-from support import (ENCRYPT_KEY, SECRETS, VERIFICATION_TOKEN, database_snapshot, recorded, start_server)
+from support import database_snapshot, eventually, lark_app, plaintext, recorded, start_recorder
 
 BOT_OPEN_ID = "ou_bot_events"
 EVENTS = ["im.chat.member.bot.added_v1", "im.chat.access_event.bot_p2p_chat_entered_v1", "p2p_chat_create"]
 CLAIMS = {"events": EVENTS, "commands": ["echo", "hang"], "messages": True}
-CONFIG = '[bot]\ndatabase = "cardbot.db"\nhard_limit = 30\n' \
-         '[plugins.recorder]\nenabled = true\nmodule = "cardbot_testplugins.recorder"\n'
 
 
 @pytest.fixture(scope="module")
@@ -29,25 +26,10 @@ def lark(module_database):  # one stand-in per backend's server
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory, lark, module_database):
     folder = tmp_path_factory.mktemp("recorded")
-    environment = {**SECRETS, "LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret", "LARK_API_BASE": lark.base_url,
-                   "CARDBOT_RECORDER_DIR": str(folder), "CARDBOT_RECORDER_CLAIMS": json.dumps(CLAIMS)}
-    server = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env=environment, database=module_database)
-    yield server, folder, environment
+    server = start_recorder(tmp_path_factory.mktemp("bot"), folder, CLAIMS, bot_table="hard_limit = 30\n",
+                            env=lark_app(lark), database=module_database)
+    yield server, folder
     server.stop()
-
-
-@pytest.fixture
-def kit() -> LarkCallbacks:
-    return LarkCallbacks(VERIFICATION_TOKEN, ENCRYPT_KEY)
-
-
-def eventually(check, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def live(name: str, event_id: str) -> dict:
@@ -64,7 +46,7 @@ def live(name: str, event_id: str) -> dict:
                                               ("other_im_chat_access_event_bot_p2p_chat_entered_v1_doc", EVENTS[1]),
                                               ("legacy_p2p_chat_create_doc", EVENTS[2])])
 def test_each_official_event_reaches_the_plugin_that_claims_it(recording, kit, name, event_type):
-    server, folder, _ = recording
+    server, folder = recording
     event_id = f"ev-{name}"
     payload = live(name, event_id)
 
@@ -83,7 +65,7 @@ def test_each_official_event_reaches_the_plugin_that_claims_it(recording, kit, n
     ("other_im_message_receive_v1_post_constructed", None),
 ])
 def test_each_official_message_reaches_the_message_hook_with_every_field(recording, kit, lark, name, text):
-    server, folder, _ = recording
+    server, folder = recording
     payload = live(name, f"ev-{name}")
     message = payload["event"]["message"]
     message["message_id"] = f"om_{name}"
@@ -110,7 +92,7 @@ def test_each_official_message_reaches_the_message_hook_with_every_field(recordi
 
 
 def test_a_command_gets_the_args_with_other_people_resolved(recording, kit, lark):
-    server, folder, _ = recording
+    server, folder = recording
     body, headers = kit.message_receive('@_user_1 echo "two words" @_user_2 plain', chat_id="oc_cmd",
                                         mentions=[(BOT_OPEN_ID, "bot"), ("ou_alice", "Alice")])
     server.post("/lark/callback", body, headers)
@@ -120,7 +102,7 @@ def test_a_command_gets_the_args_with_other_people_resolved(recording, kit, lark
 
 
 def test_an_event_pushed_again_runs_once(recording, kit):
-    server, folder, _ = recording
+    server, folder = recording
     payload = live("other_im_chat_member_bot_added_v1_doc", "ev-twice")
     for _ in range(2):
         assert server.post("/lark/callback", *kit.payload(payload)).status_code == 200
@@ -130,7 +112,7 @@ def test_an_event_pushed_again_runs_once(recording, kit):
 
 
 def test_a_plugin_that_raises_on_an_event_costs_that_event_only(recording, kit):
-    server, folder, _ = recording
+    server, folder = recording
     body, headers = kit.event("im.chat.member.bot.added_v1", {"chat_id": "oc_x", "explode": True},
                               event_id="ev-explodes")
     assert server.post("/lark/callback", body, headers).json() == {}
@@ -143,7 +125,7 @@ def test_a_plugin_that_raises_on_an_event_costs_that_event_only(recording, kit):
 
 
 def test_an_event_nobody_claims_stores_nothing_and_a_malformed_one_is_refused(recording, kit):
-    server, _, _ = recording
+    server, _ = recording
     before = database_snapshot(server)
     body, headers = kit.event("im.chat.disbanded_v1", {"chat_id": "oc_1"})
     assert server.post("/lark/callback", body, headers).json() == {}
@@ -153,13 +135,14 @@ def test_an_event_nobody_claims_stores_nothing_and_a_malformed_one_is_refused(re
     assert database_snapshot(server) == before
 
 
-def test_a_message_whose_handler_dies_with_its_process_is_interrupted_and_never_runs_again(recording, kit, lark,
-                                                                                          tmp_path, database_url):
-    _, folder, environment = recording
-    server = start_server(tmp_path, CONFIG, env=environment, database=database_url)
+def test_a_message_whose_handler_dies_with_its_process_is_interrupted_and_never_runs_again(kit, lark, tmp_path,
+                                                                                          database_url):
+    folder = tmp_path / "recorded"
+    folder.mkdir()
+    server = start_recorder(tmp_path / "bot", folder, CLAIMS, env=lark_app(lark), database=database_url)
     try:
         body, headers = kit.message_receive("@_user_1 hang", chat_id="oc_crash", mentions=[(BOT_OPEN_ID, "bot")])
-        payload = json.loads(kit_plain(body))
+        payload = plaintext(body)
         message_id = payload["event"]["message"]["message_id"]
         assert server.post("/lark/callback", body, headers).json() == {}
         eventually(lambda: [e for e in recorded(folder, "cardbot_command")
@@ -179,8 +162,3 @@ def test_a_message_whose_handler_dies_with_its_process_is_interrupted_and_never_
         assert not any(sent.get("reply_to") == message_id for sent in list(lark.messages.values()))
     finally:
         server.stop()
-
-
-def kit_plain(body: bytes) -> str:
-    from cardbot.protocol.crypto import decrypt
-    return decrypt(json.loads(body)["encrypt"], ENCRYPT_KEY)

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from cardbot.testing import FakeLarkPlatform, LarkCallbacks
+from cardbot.testing import FakeLarkPlatform
 from payloads import load_payload
-from support import ENCRYPT_KEY, SECRETS, VERIFICATION_TOKEN, recorded, show_card, start_server
+from support import lark_app, recorded, show_card, start_recorder
 
 URL = "https://tickets.example.com/T-1"
 NEXT_CARD = {"config": {"update_multi": True}, "elements": [{"tag": "div", "text": {"tag": "plain_text",
@@ -23,8 +23,6 @@ PREVIEW_CARD = {"config": {"update_multi": True}, "elements": [
         {"tag": "button", "text": {"tag": "plain_text", "content": "Refresh"},
          "value": {"button_type": "recorded", "button_id": "refresh", "refresh": True}}]}]}
 CLAIMS = {"button_types": ["recorded"], "url_patterns": ["https://tickets.example.com/*", "https://example.com/*"]}
-CONFIG = '[bot]\ndatabase = "cardbot.db"\ndeadline = 1.0\n' \
-         '[plugins.recorder]\nenabled = true\nmodule = "cardbot_testplugins.recorder"\n'
 
 
 @pytest.fixture(scope="module")
@@ -36,17 +34,10 @@ def lark():
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory, lark):
     folder = tmp_path_factory.mktemp("recorded")
-    server = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={
-        **SECRETS, "LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret", "LARK_API_BASE": lark.base_url,
-        "CARDBOT_RECORDER_DIR": str(folder), "CARDBOT_RECORDER_CLAIMS": json.dumps(CLAIMS),
-        "CARDBOT_RECORDER_PREVIEW_CARD": json.dumps(PREVIEW_CARD)})
+    server = start_recorder(tmp_path_factory.mktemp("bot"), folder, CLAIMS, bot_table="deadline = 1.0\n",
+                            env={**lark_app(lark), "CARDBOT_RECORDER_PREVIEW_CARD": json.dumps(PREVIEW_CARD)})
     yield server, folder
     server.stop()
-
-
-@pytest.fixture
-def kit() -> LarkCallbacks:
-    return LarkCallbacks(VERIFICATION_TOKEN, ENCRYPT_KEY)
 
 
 def test_a_preview_answers_its_title_and_card_and_stores_the_card_under_its_token(recording, kit):

@@ -10,7 +10,7 @@ import pytest
 
 from cardbot.testing import FakeLarkPlatform
 from cardbot.testing.server import server_environment
-from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, new_message_id, put_card, show_card, start_server
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, lark_app, new_message_id, put_card, show_card, start_recorder
 
 TEMPLATE = {"type": "template", "data": {"template_id": "AAqi6xJ8rabcd", "template_version_name": "1.0.0",
                                          "template_variable": {"title": "Lunch?", "votes": 0}}}
@@ -18,7 +18,6 @@ RAW = {"config": {"update_multi": True}, "elements": [
     {"tag": "action", "actions": [{"tag": "button", "text": {"tag": "plain_text", "content": "Use the template"},
                                    "value": {"button_type": "recorded", "card": TEMPLATE}}]}]}
 API_TOKEN = "api-token-for-tests"
-CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.recorder]\nenabled = true\nmodule = "cardbot_testplugins.recorder"\n'
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +29,8 @@ def lark():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, lark):
     folder = tmp_path_factory.mktemp("recorded")
-    bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={
-        **SECRETS, "LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret", "LARK_API_BASE": lark.base_url,
-        "CARDBOT_API_TOKEN": API_TOKEN, "CARDBOT_RECORDER_DIR": str(folder),
-        "CARDBOT_RECORDER_CLAIMS": json.dumps({"button_types": ["recorded"]})})
+    bot = start_recorder(tmp_path_factory.mktemp("bot"), folder, {"button_types": ["recorded"]},
+                         env={**lark_app(lark), "CARDBOT_API_TOKEN": API_TOKEN})
     yield bot
     bot.stop()
 
@@ -50,8 +47,7 @@ def test_the_card_api_sends_and_stores_a_template_card(server, lark):
 
 
 def test_bot_py_send_sends_a_template_card(server, lark):
-    env = server_environment({**SECRETS, "LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret",
-                              "LARK_API_BASE": lark.base_url}, (TEST_PLUGINS,))
+    env = server_environment({**SECRETS, **lark_app(lark)}, (TEST_PLUGINS,))
     result = subprocess.run([*BOT_COMMAND, "send", "--chat-id", "oc_team", "-", "--config", str(server.config_path)],
                             input=json.dumps(TEMPLATE), env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -181,6 +181,11 @@ class FakeLarkPlatform(LarkRules):
         with self._lock:
             self._chats[message_id] = chat_id
 
+    def request_kinds(self) -> list[tuple[str | None, int | None]]:
+        """(kind, HTTP status) of every request received so far, in order: `[("token", 200), ("send", 200)]`."""
+        with self._lock:
+            return [(request.kind, request.status) for request in self.requests]
+
     def wait_for(self, predicate: Callable[[list[RecordedRequest]], bool],
                  timeout: float = 5.0) -> list[RecordedRequest]:
         """Poll `requests` until `predicate(requests)` is true and return them; AssertionError after `timeout` s."""

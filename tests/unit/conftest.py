@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cardbot.lark import LarkClient
+from cardbot.testing import FakeLarkPlatform
+
 
 class Clock:
     """Time that moves only when the code under test sleeps (the waits are recorded) or a test says so."""
@@ -23,3 +26,17 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def lark(clock: Clock):
+    """The stand-in Lark platform on the test's clock (a test module may define its own `lark`)."""
+    with FakeLarkPlatform(app_id="cli_test", app_secret="secret", clock=clock) as platform:
+        yield platform
+
+
+@pytest.fixture
+def client(lark: FakeLarkPlatform, clock: Clock):
+    """A LarkClient of the stand-in's app, sleeping on the test's clock."""
+    with LarkClient("cli_test", "secret", lark.base_url, clock=clock, sleep=clock.sleep) as client:
+        yield client

@@ -17,22 +17,6 @@ EXCLUSIVE = {"elements": [{"tag": "markdown", "content": "mine"}]}
 V2 = {"schema": "2.0", "body": {"elements": [{"tag": "markdown", "content": "2.0"}]}}
 
 
-@pytest.fixture
-def lark(clock):
-    with FakeLarkPlatform(app_id="cli_test", app_secret="secret", clock=clock) as platform:
-        yield platform
-
-
-@pytest.fixture
-def client(lark, clock):
-    with LarkClient("cli_test", "secret", lark.base_url, clock=clock, sleep=clock.sleep) as client:
-        yield client
-
-
-def kinds(lark):
-    return [(request.kind, request.status) for request in lark.requests]
-
-
 def test_nothing_is_sent_until_a_call(lark):
     LarkClient("cli_test", "secret", lark.base_url)
     LarkClient.from_secrets(LarkSecrets(api_base=lark.base_url))
@@ -115,7 +99,7 @@ def test_a_refused_token_is_fetched_again_once(client, lark):
     client.send_card("chat_id", "oc_1", SHARED)
     lark.expire_tokens()
     client.send_card("chat_id", "oc_2", SHARED)
-    assert kinds(lark) == [("token", 200), ("send", 200), ("send", 400), ("token", 200), ("send", 200)]
+    assert lark.request_kinds() == [("token", 200), ("send", 200), ("send", 400), ("token", 200), ("send", 200)]
     assert len(lark.messages) == 2
 
 
@@ -124,7 +108,7 @@ def test_a_token_refused_with_either_code_is_fetched_again_once(client, lark, co
     client.tenant_access_token()
     lark.fail_next("send", code=code)
     client.send_card("chat_id", "oc_1", SHARED)
-    assert kinds(lark) == [("token", 200), ("send", 400), ("token", 200), ("send", 200)]
+    assert lark.request_kinds() == [("token", 200), ("send", 400), ("token", 200), ("send", 200)]
     assert len(lark.messages) == 1
 
 
@@ -147,7 +131,7 @@ def test_a_token_refused_twice_is_an_error(client, lark, clock):
     with pytest.raises(LarkError) as raised:
         client.delayed_update("c-1", SHARED)
     assert raised.value.code == 99991663
-    assert kinds(lark) == [("token", 200), ("update", 400), ("token", 200), ("update", 400)]
+    assert lark.request_kinds() == [("token", 200), ("update", 400), ("token", 200), ("update", 400)]
     assert clock.waits == []
 
 

@@ -17,22 +17,6 @@ TEMPLATE = {"type": "template", "data": {"template_id": "AAqk1", "template_varia
                                          "template_version_name": "1.0.0"}}
 
 
-@pytest.fixture
-def lark(clock):
-    with FakeLarkPlatform(app_id="cli_test", app_secret="secret", clock=clock) as platform:
-        yield platform
-
-
-@pytest.fixture
-def client(lark, clock):
-    with LarkClient("cli_test", "secret", lark.base_url, clock=clock, sleep=clock.sleep) as client:
-        yield client
-
-
-def kinds(lark):
-    return [(request.kind, request.status) for request in lark.requests]
-
-
 def test_bot_info_is_a_get_without_a_body(client, lark):
     assert client.bot_info() == BotInfo(open_id="ou_bot", app_name="cardbot test bot")
     request = lark.requests[-1]
@@ -63,7 +47,7 @@ def test_a_get_is_retried_and_fetches_a_refused_token_again(client, lark, clock)
     lark.expire_tokens()
     lark.fail_next("bot_info", status=503)
     assert client.bot_info().open_id == "ou_bot"
-    assert kinds(lark) == [("token", 200), ("bot_info", 200), ("bot_info", 503), ("bot_info", 400), ("token", 200),
+    assert lark.request_kinds() == [("token", 200), ("bot_info", 200), ("bot_info", 503), ("bot_info", 400), ("token", 200),
                            ("bot_info", 200)]
     assert len(clock.waits) == 1
     assert all(request.json is None for request in lark.requests if request.kind == "bot_info")
