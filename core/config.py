@@ -121,8 +121,8 @@ class Config:
     bot: BotSettings
     plugins: Mapping[str, PluginTable]
     owners: Mapping[str, str]
-    """`[owners]`: claim key (a button_type, or `"name:X"`, `"command:X"`, `"event:X"`, `messages`) → the plugin
-    that owns it when several enabled plugins claim it."""
+    """`[owners]`: claim key (a button_type, or `"name:X"`, `"command:X"`, `"url:PATTERN"`, `"event:X"`,
+    `messages`) → the plugin that owns it when several enabled plugins claim it."""
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,9 @@ def cardbot_claims() -> list[str] | Mapping[str, Any] | Claims:
                     "messages": True}                    # other chat messages: cardbot_message
 
     A click goes to the owner of its button_type, else to the owner of its component's name. Two enabled
-    plugins claiming the same thing (or URL patterns that can match one URL) stop start-up, naming both;
-    `[owners]` in plugins.toml settles a shared claim other than a URL pattern.
+    plugins claiming the same thing stop start-up, naming both, and `[owners]` in plugins.toml settles it
+    (`"command:poll" = "vote"`); two different URL patterns of two plugins that can match one URL stop
+    start-up too, and only narrowing one of them settles that.
     """
 
 

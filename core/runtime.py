@@ -54,7 +54,7 @@ class Runtime:
                                     toasts.processing(config.bot.processing_toast), self.bot, self.presence.token)
         self.events = EventPipeline(host, self.runner, store, config.bot, self.bot, BotIdentity(self.lark),
                                     self.presence.token)
-        self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot)
+        self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot, self.presence.token)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
         self._stopping: asyncio.Future | None = None

@@ -274,12 +274,6 @@ def test_closing_a_ticket_on_its_preview_card_patches_it_and_refreshes_the_previ
     assert len(lark.preview_refreshes) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core/previews/pipeline.py PreviewPipeline._stored stores the preview card with store.put_card outside the "
-    "card's turn, so a url.preview.get for a token whose card a click is changing (Lark asks again after "
-    "bot.refresh_previews, or anyone opening the chat) makes a new version under the click: the click's commit "
-    "then fails its version check ('card preview:… is no longer at version 1; its change was dropped') and the "
-    "clicker is told the card is unchanged, though the plugin's business step ran"))
 def test_a_preview_asked_for_while_a_click_on_its_card_runs_leaves_the_click_working(server, lark, kit):
     url, token = TICKET_URL.format(3), secrets.token_hex(12)
     preview(server, kit, url, token)

@@ -4,11 +4,15 @@
 
 The plugin has until `[bot] deadline` (from when the request arrived) to answer; past it, or when it fails
 or answers garbage, the link shows no preview ({}), and the reason is logged. A card it answers with is
-validated and stored under `preview:<preview_token>`: clicks on the preview card find it there.
+validated and stored under `preview:<preview_token>`: clicks on the preview card find it there. The card is
+stored in its own turn on that card, like a click's change: a preview asked for while a click on its card
+runs (Lark asks again after `bot.refresh_previews`) waits for that click to commit, until the deadline; a
+turn that does not come by then leaves the stored card as it is (the answer still carries the new card).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -26,13 +30,17 @@ from .preview import LinkPreview, LinkPreviewRequest, parse_preview_request
 log = logging.getLogger("cardbot.previews")
 LINK_PREVIEW_EVENT = "url.preview.get"
 NO_PREVIEW: dict = {}
+TURN_SECONDS = 10.0
+"""A preview holds its card's turn at most this long (it only writes the card)."""
 
 
 class PreviewPipeline:
     """Answers link-preview callbacks for the plugins that claim URL patterns."""
 
     def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings,
-                 bot: Bot) -> None:
+                 bot: Bot, process: str) -> None:
+        """`process`: this process's token; the turns previews take on their cards are held under it."""
+        self._holders = (f"{process}/p{number}" for number in itertools.count())
         self._host = host
         self._runner = runner
         self._store = store
@@ -69,9 +77,10 @@ class PreviewPipeline:
             log.error("plugin %r: cardbot_link_preview returned %s; expected cardbot.LinkPreview or None",
                       plugin.name, type(result).__name__)
             return NO_PREVIEW
-        return await self._stored(plugin.name, request, result)
+        return await self._stored(plugin.name, request, result, started)
 
-    async def _stored(self, plugin: str, request: LinkPreviewRequest, preview: LinkPreview) -> dict:
+    async def _stored(self, plugin: str, request: LinkPreviewRequest, preview: LinkPreview, started: float
+                      ) -> dict:
         """The answer, once the preview's card (if any) is valid and stored; an invalid card is left out."""
         if preview.card is None:
             return preview.to_json()
@@ -82,8 +91,30 @@ class PreviewPipeline:
                       request.url, error)
             inline = preview.inline_json()
             return {"inline": inline} if inline else NO_PREVIEW
-        stored = await self._store.card(request.card_id)
-        if stored is None or stored.card_json != text:
-            version = await self._store.put_card(request.card_id, text, made_by=f"preview:{plugin}")
-            log.info("link preview of %s by %r: card %s version %d", request.url, plugin, request.card_id, version)
+        version = await self._put_in_turn(request.card_id, text, f"preview:{plugin}",
+                                          started + self._settings.deadline)
+        if version is None:
+            log.warning("link preview of %s by %r: a click kept card %s past the deadline; the stored card stays "
+                        "as it is", request.url, plugin, request.card_id)
         return preview.to_json()
+
+    async def _put_in_turn(self, card_id: str, text: str, made_by: str, until: float) -> int | None:
+        """Store `text` as the card's next version (unless it is that already) while holding the card's turn,
+        so no click commits meanwhile; its version, or None when the turn did not come by `until`."""
+        holder = next(self._holders)
+        delay, longest = self._store.turn_delays
+        while (claim := await self._store.lease_card(card_id, holder, lease_seconds=TURN_SECONDS)) is None:
+            left = until - time.monotonic()
+            if left <= 0:
+                return None
+            await self._store.wait_for_turn(card_id, min(delay, left), time.monotonic())
+            delay = min(delay * 2, longest)
+        try:
+            if claim.card is not None and claim.card.card_json == text:
+                return claim.card.version
+            version = await self._store.put_card(card_id, text, made_by)
+            log.info("link preview: card %s version %d", card_id, version)
+            return version
+        finally:
+            if claim.leased:
+                await self._store.release_lease(card_id, holder)
