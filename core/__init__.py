@@ -16,6 +16,7 @@ from .errors import ActionFailed, CardbotError, CardInvalid, ConfigError, PatchE
 from .events import Event
 from .frozen import FrozenDict, freeze, thaw
 from .hookspecs import hookimpl
+from .later import Outbox, Outgoing, Timer, Timers
 from .messages import Command, Mention, Message
 from .patches import Patch
 from .previews import LinkPreview, LinkPreviewRequest
@@ -44,10 +45,14 @@ __all__ = [
     "Mention",
     "Message",
     "Operator",
+    "Outbox",
+    "Outgoing",
     "Patch",
     "PatchError",
     "State",
     "StateScope",
+    "Timer",
+    "Timers",
     "Toast",
     "__version__",
     "freeze",

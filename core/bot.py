@@ -15,6 +15,7 @@ Every method has a blocking form for plain hooks (they run on a worker thread) a
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, tzinfo
 from typing import Any, Coroutine, TypeVar
 
 from .lark.previews import PreviewRefresher
@@ -28,10 +29,12 @@ class Bot:
     messages, send text, refresh link previews."""
 
     def __init__(self, sender: CardSender, home: asyncio.AbstractEventLoop | None = None,
-                 previews: PreviewRefresher | None = None) -> None:
+                 previews: PreviewRefresher | None = None, timezone: tzinfo = UTC) -> None:
         self._sender = sender
         self._previews = previews
         self._home = home
+        self.timezone = timezone
+        """The bot's time zone (`[bot] timezone`), for times of day a person types: `datetime.now(bot.timezone)`."""
         """The serving loop: awaitables called from a plugin's own loop run there (the store lives on it)."""
 
     def send_card(self, card: dict, *, chat_id: str | None = None, open_id: str | None = None,
@@ -40,14 +43,14 @@ class Bot:
         """Send `card` to exactly one receiver and return its message id. Blocks: from an async hook
         use `send_card_async`. Pass a stable `uuid` to make a repeated send post only once."""
         _refuse_on_a_loop("send_card")
-        receive_id_type, receive_id = _receiver(chat_id, open_id, user_id, union_id, email)
+        receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
         return self._sender.send(receive_id_type, receive_id, card, uuid=uuid).message_id
 
     async def send_card_async(self, card: dict, *, chat_id: str | None = None, open_id: str | None = None,
                               user_id: str | None = None, union_id: str | None = None, email: str | None = None,
                               uuid: str | None = None) -> str:
         """Send `card` to exactly one receiver and return its message id (for async hooks, on any loop)."""
-        receive_id_type, receive_id = _receiver(chat_id, open_id, user_id, union_id, email)
+        receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
         return (await self._at_home(self._sender.send_async(receive_id_type, receive_id, card, uuid=uuid))).message_id
 
     def reply(self, message_id: str, *, text: str | None = None, card: dict | None = None, uuid: str | None = None,
@@ -69,14 +72,14 @@ class Bot:
                   uuid: str | None = None) -> str:
         """Send a text message to exactly one receiver; returns its message id. Blocks (see `send_text_async`)."""
         _refuse_on_a_loop("send_text")
-        receive_id_type, receive_id = _receiver(chat_id, open_id, user_id, union_id, email)
+        receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
         return self._sender.send_text(receive_id_type, receive_id, text, uuid=uuid)
 
     async def send_text_async(self, text: str, *, chat_id: str | None = None, open_id: str | None = None,
                               user_id: str | None = None, union_id: str | None = None, email: str | None = None,
                               uuid: str | None = None) -> str:
         """`send_text` for async hooks, on any loop."""
-        receive_id_type, receive_id = _receiver(chat_id, open_id, user_id, union_id, email)
+        receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
         return await self._at_home(self._sender.send_text_async(receive_id_type, receive_id, text, uuid=uuid))
 
     def refresh_previews(self, preview_tokens: list[str], *, open_ids: list[str] | None = None) -> None:
@@ -112,8 +115,9 @@ def _refuse_on_a_loop(method: str) -> None:
     raise RuntimeError(f"bot.{method} blocks; in an async hook use: await bot.{method}_async(...)")
 
 
-def _receiver(chat_id: str | None, open_id: str | None, user_id: str | None, union_id: str | None,
-              email: str | None) -> tuple[str, str]:
+def receiver(chat_id: str | None, open_id: str | None, user_id: str | None, union_id: str | None,
+             email: str | None) -> tuple[str, str]:
+    """(receive_id_type, receive_id) of the one receiver named; ValueError unless exactly one is."""
     given = {name: value for name, value in
              (("chat_id", chat_id), ("open_id", open_id), ("user_id", user_id), ("union_id", union_id),
               ("email", email)) if value}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .frozen import FrozenDict, freeze
@@ -64,6 +65,11 @@ class BotSettings:
     """Keep each delivery record this long: a redelivery within it is recognised and runs nothing."""
     history_retention_days: float = 90.0
     """Keep old card versions in the history this long (0 keeps them forever); the current one is always kept."""
+    card_retention_days: float = 0.0
+    """Delete stored cards (with their history, state and records) this long after their last change; 0 keeps
+    them. Lark lets a card be updated for 14 days and clicked for 30 (JSON 1.0), so 30 or more is safe."""
+    timezone: str = "UTC"
+    """The IANA time zone plugins read times of day in (`poll … --close-at 17:00`); `bot.timezone`."""
     access_log: bool = False
     log_level: str = "INFO"
 
@@ -72,6 +78,11 @@ class BotSettings:
         """(seconds to keep delivery records, seconds to keep old history or None for ever)."""
         history = self.history_retention_days * 86400 or None
         return self.dedupe_retention_hours * 3600, history
+
+    @property
+    def card_retention(self) -> float | None:
+        """Seconds to keep a stored card after its last change, or None for ever."""
+        return self.card_retention_days * 86400 or None
 
 
 _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
@@ -94,6 +105,8 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "shutdown_grace": (int, float),
     "dedupe_retention_hours": (int, float),
     "history_retention_days": (int, float),
+    "card_retention_days": (int, float),
+    "timezone": (str,),
     "access_log": (bool,),
     "log_level": (str,),
 }
@@ -246,6 +259,13 @@ def _check_bot(settings: BotSettings, path: Path) -> None:
         raise ConfigError(f"{path}: [bot] hard_limit must not be shorter than deadline")
     if settings.history_retention_days < 0:
         raise ConfigError(f"{path}: [bot] history_retention_days must be 0 (keep forever) or more")
+    if settings.card_retention_days < 0:
+        raise ConfigError(f"{path}: [bot] card_retention_days must be 0 (keep forever) or more")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{path}: [bot] timezone {settings.timezone!r} is not an IANA time zone name "
+                          f"(like \"Asia/Shanghai\" or \"UTC\")") from None
     if settings.timestamp_tolerance < 0:
         raise ConfigError(f"{path}: [bot] timestamp_tolerance must be 0 (off) or more")
     replay_window = 2 * settings.timestamp_tolerance  # a timestamp is accepted from T - tolerance to T + tolerance

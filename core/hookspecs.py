@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .previews import LinkPreview, LinkPreviewRequest
     from .registry.claims import Claims
     from .patches import Patch
+    from .later import Outbox, Timer, Timers
     from .state import State
 
 PROJECT_NAME = "cardbot"
@@ -80,10 +81,12 @@ def cardbot_check_config(config: Mapping[str, Any]) -> None:
 
 
 @hookspec
-def cardbot_startup(config: Mapping[str, Any], bot: Bot) -> None:
+def cardbot_startup(config: Mapping[str, Any], bot: Bot, timers: Timers) -> None:
     """Set up what the plugin needs (clients, caches) in each worker process before it serves. May be async.
 
     `bot` sends cards (`bot.send_card`, `await bot.send_card_async`); keep it if you send later.
+    `timers` schedules timers (`timers.schedule("digest", at=…)`), committed when the hook returns; every
+    worker runs this hook, and scheduling a key again replaces it, so schedule by key, idempotently.
     An exception stops start-up with the plugin's name in the message.
 
         @hookimpl
@@ -104,7 +107,8 @@ def cardbot_shutdown(config: Mapping[str, Any], bot: Bot) -> None:
 
 
 @hookspec
-def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State, bot: Bot) -> Patch | None:
+def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State, bot: Bot, outbox: Outbox,
+                   timers: Timers) -> Patch | None:
     """Do the team's business for a click on a claimed button_type; return how the card changes. May be async.
 
     Only the plugin that owns the clicked button_type is called. Arguments:
@@ -113,7 +117,11 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
     - `config`: this plugin's table from plugins.toml, read-only;
     - `state`: this plugin's state for this card (`state.card`) and across cards (`state.plugin`);
       what you set there commits in the same transaction as the card change;
-    - `bot`: sends follow-up cards (`await bot.send_card_async(card, chat_id=action.chat_id)`).
+    - `bot`: sends follow-up cards at once (`await bot.send_card_async(card, chat_id=action.chat_id)`);
+    - `outbox`: messages to send once the click commits, never if it fails (`outbox.send_card(card,
+      open_id=…, state={…})`, `outbox.reply(…)`, `outbox.send_text(…)`): exactly once, retried;
+    - `timers`: work for later, committed with the click (`timers.schedule("remind", after=3600,
+      card=action.card_id)`, `timers.cancel(…)`): runs `cardbot_timer` once when due.
 
     Return a `cardbot.Patch` (card change and/or toast) or None (nothing changes). Raise
     `cardbot.ActionFailed("why")` to show the clicker an error toast; any other exception is logged
@@ -133,7 +141,8 @@ def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state:
 
 
 @hookspec
-def cardbot_command(command: Command, message: Message, config: Mapping[str, Any], bot: Bot) -> str | dict | None:
+def cardbot_command(command: Command, message: Message, config: Mapping[str, Any], bot: Bot, outbox: Outbox,
+                    timers: Timers) -> str | dict | None:
     """Handle a chat command this plugin claims (`"commands"` in cardbot_claims). May be async.
 
     `command.name` is the word after the bot's @-mention (optional in a direct chat; a leading `/` is
@@ -146,7 +155,9 @@ def cardbot_command(command: Command, message: Message, config: Mapping[str, Any
     leaves it recorded interrupted, never re-run. `[bot] hard_limit` cuts it off.
 
     Return a str to reply with text, a card dict to reply with a card (stored as version 1, so clicks
-    on it work), or None and reply yourself (`bot.reply_async`, `bot.send_card_async`).
+    on it work), or None and reply yourself: `outbox.reply(message.message_id, card=…, state=…)` to give
+    the card starting state or a timer, or `bot.reply_async` to send at once. A returned reply and the
+    outbox are sent once the delivery is recorded done, exactly once; `timers` as for `cardbot_action`.
 
         @hookimpl
         def cardbot_command(command):
@@ -157,8 +168,8 @@ def cardbot_command(command: Command, message: Message, config: Mapping[str, Any
 
 
 @hookspec
-def cardbot_message(message: Message, command: Command | None, config: Mapping[str, Any], bot: Bot
-                    ) -> str | dict | None:
+def cardbot_message(message: Message, command: Command | None, config: Mapping[str, Any], bot: Bot,
+                    outbox: Outbox, timers: Timers) -> str | dict | None:
     """Handle a chat message to the bot that is not a claimed command (`"messages": True`). May be async.
 
     `message.text` is the plain text (a post's paragraphs joined by newlines; mentions as their keys,
@@ -173,7 +184,7 @@ def cardbot_message(message: Message, command: Command | None, config: Mapping[s
 
 
 @hookspec
-def cardbot_event(event: Event, config: Mapping[str, Any], bot: Bot) -> None:
+def cardbot_event(event: Event, config: Mapping[str, Any], bot: Bot, outbox: Outbox, timers: Timers) -> None:
     """Handle an event type this plugin claims (`"events"` in cardbot_claims). May be async.
 
     `event.event_type`, `event.event_id`, and `event.body`: its `event` object as Lark documents it,
@@ -200,4 +211,28 @@ def cardbot_link_preview(preview: LinkPreviewRequest, config: Mapping[str, Any],
         def cardbot_link_preview(preview):
             ticket = tickets.get(preview.url.rsplit("/", 1)[-1])
             return LinkPreview(title=f"{ticket.id}: {ticket.title}", card=ticket_card(ticket))
+    """
+
+
+@hookspec
+def cardbot_timer(timer: Timer, card: dict | None, state: State, config: Mapping[str, Any], bot: Bot,
+                  outbox: Outbox, timers: Timers) -> Patch | None:
+    """Do what this plugin scheduled (`timers.schedule(key, …)`) when it is due. May be async.
+
+    `timer.key`, `timer.payload` (read-only JSON), `timer.due_at` (an aware datetime). Runs once: exactly
+    once across workers and hosts, never twice (a crash while it runs records it interrupted); a timer
+    that came due while the bot was down runs within about a second of the next start.
+
+    With a card (`timers.schedule(..., card=card_id or an Outgoing)`), it runs under that card's turn, like
+    a click: `card` is the stored card (a private copy) and `state.card` its state, and the Patch it
+    returns is merged and committed as the card's next version, then PATCHed to Lark (a shared card; an
+    exclusive JSON 1.0 card cannot be PATCHed: its change is stored and shows at the next click).
+    Without one, `card` is None and the return value is ignored; `state.plugin` is the plugin-wide state.
+    `outbox` and `timers` commit with it (a timer may schedule itself again).
+
+        @hookimpl
+        def cardbot_timer(timer, card, state):
+            if timer.key == "close":
+                state.card.set("closed", True)
+                return Patch.elements(CLOSED_ELEMENTS)
     """

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from zoneinfo import ZoneInfo
 
 from .action import Action
 from .bot import Bot
@@ -22,6 +23,8 @@ from .failures import describe
 from .events import BotIdentity, EventPipeline
 from .lark import LarkClient
 from .lark.previews import PreviewRefresher
+from .later import Dispatcher, TimerRuns, Timers
+from .store.effects import Effects
 from .previews import PreviewPipeline
 from .protocol import CallbackAuth
 from .registry import PluginHost, load_plugins
@@ -48,12 +51,17 @@ class Runtime:
         self.runner = PluginRunner(config.bot.plugin_threads)
         self.lark = LarkClient.from_secrets(secrets)
         self.sender = CardSender(self.lark, store)
-        self.bot = Bot(self.sender, asyncio.get_running_loop(), previews=PreviewRefresher(self.lark))
+        self.bot = Bot(self.sender, asyncio.get_running_loop(), previews=PreviewRefresher(self.lark),
+                       timezone=ZoneInfo(config.bot.timezone))
         self.pusher = LatePusher(self.lark, store)
         self.clicks = ClickPipeline(host, self.runner, store, config.bot,
-                                    toasts.processing(config.bot.processing_toast), self.bot, self.presence.token)
+                                    toasts.processing(config.bot.processing_toast), self.bot, self.presence.token,
+                                    after_commit=self._wake_dispatcher)
         self.events = EventPipeline(host, self.runner, store, config.bot, self.bot, BotIdentity(self.lark),
-                                    self.presence.token)
+                                    self.presence.token, after_commit=self._wake_dispatcher)
+        timer_runs = TimerRuns(host, self.runner, store, config.bot, self.bot, self.clicks.turns, self.presence.token)
+        self.dispatcher = Dispatcher(store, self.lark, timer_runs, self.presence.token, config.bot)
+        self._dispatching: asyncio.Task | None = None
         self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot, self.presence.token)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
@@ -71,11 +79,19 @@ class Runtime:
         await runtime.presence.start()
         runtime._maintenance = asyncio.create_task(runtime._prune_periodically())
         for plugin in host.plugins.values():
+            timers = Timers(plugin.name)
             try:
-                await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config, bot=runtime.bot)
+                await runtime.runner.call(plugin, "cardbot_startup", None, config=plugin.config, bot=runtime.bot,
+                                          timers=timers)
             except Exception as error:  # noqa: BLE001 - start-up stops with the plugin named
                 raise ConfigError(f"plugin {plugin.name!r}: cardbot_startup raised {describe(error)}") from None
+            if timers.changes():
+                await store.commit_effects(Effects(source=f"startup:{plugin.name}", timers=timers.changes()))
+        runtime._dispatching = asyncio.create_task(runtime.dispatcher.run())
         return runtime
+
+    def _wake_dispatcher(self) -> None:
+        self.dispatcher.wake()
 
     async def handle_click(self, action: Action, started: float | None = None, *,
                            keep_forever: bool = False) -> Outcome:
@@ -131,8 +147,11 @@ class Runtime:
     async def _stop(self) -> None:
         if self._maintenance is not None:
             self._maintenance.cancel()
+        await self.dispatcher.stop()  # no new timers from here on: one due during the grace runs at the next start
         grace = self.config.bot.shutdown_grace
         clicks = self.clicks.unfinished() | self.events.unfinished()  # a late click also has a task in _background
+        if self._dispatching is not None:
+            clicks.add(self._dispatching)  # finishing the timer runs and sends already under way
         if clicks or self._background:
             log.info("waiting up to %g s for %d click(s) still running and %d late result(s) to push", grace,
                      len(clicks), len(self._background))

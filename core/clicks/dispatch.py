@@ -108,10 +108,12 @@ class PluginRunner:
             loop.cancel(submitted)
             raise
 
-    async def run_action(self, plugin: LoadedPlugin, timeout: float, **kwargs: Any) -> Patch | None:
-        """Run the action hook; return its Patch or None, or raise PluginFailed naming the plugin."""
+    async def run_action(self, plugin: LoadedPlugin, timeout: float, hook: str = "cardbot_action",
+                         **kwargs: Any) -> Patch | None:
+        """Run a hook that answers with a Patch (`cardbot_action`, `cardbot_timer`); return its Patch or None,
+        or raise PluginFailed naming the plugin."""
         try:
-            result = await self.call(plugin, "cardbot_action", timeout, **kwargs)
+            result = await self.call(plugin, hook, timeout, **kwargs)
         except ActionFailed as failure:
             reason = readable_message(failure)
             raise PluginFailed(plugin.name, f"declined: {reason}", reason or None) from None
@@ -119,15 +121,15 @@ class PluginRunner:
             raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True,
                                still_running=cut_off.still_running) from None
         except HookEscaped as escaped:
-            log.error("plugin %r raised %s in cardbot_action; the click failed, the bot goes on", plugin.name,
-                      describe(escaped.error))
+            log.error("plugin %r raised %s in %s; the click failed, the bot goes on", plugin.name,
+                      describe(escaped.error), hook)
             raise PluginFailed(plugin.name, f"raised {describe(escaped.error)}") from None
         except Exception as error:  # noqa: BLE001 - any plugin bug is contained to this click
-            log.exception("plugin %r raised in cardbot_action", plugin.name)
+            log.exception("plugin %r raised in %s", plugin.name, hook)
             raise PluginFailed(plugin.name, f"raised {describe(error)}") from None
         if result is not None and not isinstance(result, Patch):
             raise PluginFailed(
-                plugin.name, f"cardbot_action returned {type(result).__name__}; expected cardbot.Patch or None"
+                plugin.name, f"{hook} returned {type(result).__name__}; expected cardbot.Patch or None"
             )
         return result
 

@@ -13,7 +13,7 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Coroutine
+from typing import Callable, Coroutine
 
 from ..action import Action
 from ..bot import Bot
@@ -22,6 +22,9 @@ from ..registry import LoadedPlugin, PluginHost
 from ..state import State
 from ..errors import StoreBusy
 from ..jsoncodec import dumps, loads
+from ..later.effects import later
+from ..later.outbox import Outbox
+from ..later.timers import Timers
 from ..store import CardChange, Delivery, Store, TurnLost, VersionConflict
 from ..store.clicks import DONE, FAILED, RUNNING, TIMED_OUT
 from ..toast import Toast
@@ -65,13 +68,24 @@ class Click:
     keep_forever: bool = False
     """Its delivery record is never pruned: the callback's time was not checked against the replay window."""
 
+    @property
+    def card_id(self) -> str:
+        return self.action.card_id
+
+    @property
+    def delivery_id(self) -> str:
+        return self.action.delivery_id
+
 
 class ClickPipeline:
     """Turns a parsed Action into an Outcome, committing whatever the owning plugin changed."""
 
     def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings,
-                 processing_toast: Toast, bot: Bot, process: str) -> None:
-        """`process`: this process's token (store/liveness.py); every click's holder id starts with it."""
+                 processing_toast: Toast, bot: Bot, process: str, after_commit: Callable[[], None] = lambda: None
+                 ) -> None:
+        """`process`: this process's token (store/liveness.py); every click's holder id starts with it.
+        `after_commit` is called when a click committed messages to send or timers (the dispatcher's wake)."""
+        self._after_commit = after_commit
         self._host = host
         self._bot = bot
         self._runner = runner
@@ -82,6 +96,11 @@ class ClickPipeline:
         self._holders = (f"{process}/{number}" for number in itertools.count())
         self._turns = CardTurns(store, lease_seconds=settings.hard_limit + LEASE_MARGIN,
                                 hard_limit=settings.hard_limit)
+
+    @property
+    def turns(self) -> CardTurns:
+        """Whose turn it is on each card (timers that change a card take their turns here too)."""
+        return self._turns
 
     async def handle(self, action: Action, started: float | None = None, *, keep_forever: bool = False) -> Outcome:
         """Process the click; past `[bot] deadline` (from `started`), answer "processing" and go on in the background.
@@ -137,10 +156,12 @@ class ClickPipeline:
         stored = turn.card
         assert stored is not None
         state = State(self._store.state_reader(turn.state), plugin.name, action.card_id)
+        outbox, timers = Outbox(plugin.name), Timers(plugin.name)
         try:
             patch = await self._runner.run_action(                          # 8 dispatch
                 plugin, self._time_left(click),
                 action=action, card=loads(stored.card_json), config=plugin.config, state=state, bot=self._bot,
+                outbox=outbox, timers=timers,
             )
             merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
@@ -160,6 +181,7 @@ class ClickPipeline:
             patch_json=dumps(patch.to_json()) if merged and patch else None,
             toast_json=dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
             state_writes=state.writes(), state_additions=state.additions(),
+            effects=later(action.delivery_id, action.card_id, outbox, timers),
         )
         try:
             version = await self._turns.commit(turn, change)               # 10 store
@@ -170,6 +192,8 @@ class ClickPipeline:
         except TurnLost as lost:  # this process was taken for dead meanwhile: the click is recorded interrupted
             log.error("plugin %r: %s; its change was dropped", plugin.name, lost)
             return Outcome(toasts.busy())
+        if change.effects:
+            self._after_commit()
         return Outcome(toast, merged.card if merged else None, version)
 
     async def _repeat(self, click: Click, earlier: Delivery) -> Outcome:

@@ -25,14 +25,32 @@ import time
 from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, AsyncIterator, Coroutine
+from typing import AsyncIterator, Coroutine, Protocol
 
 from ..errors import StoreBusy
 from ..store import CardChange, Delivery, Store, StoredCard
 from ..store.clicks import WAIT_TURN_SECONDS, Claim, StateRows
 
-if TYPE_CHECKING:
-    from .pipeline import Click
+class Click(Protocol):
+    """What takes a turn on a card: a click (pipeline.py), or a timer's run that targets a card.
+
+    `holder` is its holder id, on its delivery and its card's lease (`process-token/number`); `started` is
+    time.monotonic() when it began (it waits for the card at most the hard limit from then)."""
+
+    @property
+    def card_id(self) -> str: ...
+
+    @property
+    def delivery_id(self) -> str: ...
+
+    @property
+    def holder(self) -> str: ...
+
+    @property
+    def started(self) -> float: ...
+
+    @property
+    def keep_forever(self) -> bool: ...
 
 log = logging.getLogger("cardbot.clicks")
 LINE_RENEWAL = WAIT_TURN_SECONDS / 2
@@ -72,7 +90,7 @@ class CardTurns:
     @asynccontextmanager
     async def card(self, click: Click, *, plugin: str) -> AsyncIterator[Turn]:
         """Wait for, then hold, the click's card for `plugin`; gives the turn back on exit unless ended."""
-        message_id = click.action.card_id
+        message_id = click.card_id
         early: Claim | None = None
         if message_id in self._locks:  # queued behind a click on this card here: claim the delivery meanwhile
             early = await self._claim(click, None)
@@ -130,15 +148,14 @@ class CardTurns:
                      detail: str | None, plugin: str | None, *, end_turn: bool = True) -> None:
         """Record a click that changed nothing; with `end_turn`, its turn (if held) ends with that write."""
         ending = turn is not None and turn.held and end_turn and not turn.ended
-        action = click.action
-        await self._store.finish_click(action.delivery_id, action.card_id, click.holder, status, toast_json,
+        await self._store.finish_click(click.delivery_id, click.card_id, click.holder, status, toast_json,
                                        detail, plugin, lease_holder=click.holder if ending else None)
         if ending and turn is not None:
             turn.ended = True
 
     async def _take(self, click: Click, plugin: str, early: Claim | None) -> Turn:
         """The click's turn, once it has the lock: handed over, claimed with the lease, or waited for."""
-        message_id = click.action.card_id
+        message_id = click.card_id
         preload = plugin if self._store.preloads_state else None
         if click.holder in self._handed:  # the click before handed the lease on: just read the card
             self._handed.discard(click.holder)
@@ -157,9 +174,8 @@ class CardTurns:
 
     async def _claim(self, click: Click, plugin: str | None) -> Claim:
         """Record the delivery; with `plugin`, also try to take the card's turn (one write)."""
-        action = click.action
         return await self._store.claim_click(
-            action.delivery_id, action.card_id, click.holder,
+            click.delivery_id, click.card_id, click.holder,
             lease_holder=click.holder if plugin else None, lease_seconds=self._lease_seconds,
             plugin=plugin if self._store.preloads_state else None,
             keep_forever=click.keep_forever,
@@ -171,7 +187,7 @@ class CardTurns:
         behind; a try (a write) also renews its place in line, at least every LINE_RENEWAL seconds."""
         first, longest = self._store.turn_delays
         delay = first
-        message_id = click.action.card_id
+        message_id = click.card_id
         tried_at = 0.0
         while True:
             looked_at = time.monotonic()

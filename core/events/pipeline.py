@@ -29,12 +29,26 @@ from ..registry import LoadedPlugin, PluginHost
 from ..store import Store
 from ..store.clicks import DONE, FAILED, TIMED_OUT
 from ..clicks.dispatch import HardLimitReached, PluginRunner
+from ..later.effects import later
+from ..later.outbox import Outbox
+from ..later.timers import Timers
+from ..store.effects import Effects
 from .event import Event, parse_event
 from .identity import BotIdentity
-from .replies import send_reply
+from .replies import queue_reply
 
 log = logging.getLogger("cardbot.events")
 MESSAGE_EVENT = "im.message.receive_v1"
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a delivery's hook ended, as its record says, and what it asked for (committed with the record)."""
+
+    status: str
+    detail: str | None = None
+    plugin: str | None = None
+    effects: Effects | None = None
 
 
 @dataclass
@@ -45,15 +59,16 @@ class Work:
     key: str
     """The deliveries table's `message_id`: the chat message's id, or the event's type."""
     holder: str
-    run: Callable[[], Awaitable[tuple[str, str | None, str | None]]]
-    """Runs the hook; returns (status, detail, plugin) for the record."""
+    run: Callable[[], Awaitable[Ending]]
 
 
 class EventPipeline:
     """Takes events and chat messages for the plugins that claim them."""
 
     def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings, bot: Bot,
-                 identity: BotIdentity, process: str) -> None:
+                 identity: BotIdentity, process: str, after_commit: Callable[[], None] = lambda: None) -> None:
+        """`after_commit` is called when a delivery committed messages to send or timers."""
+        self._after_commit = after_commit
         self._host = host
         self._runner = runner
         self._store = store
@@ -104,24 +119,30 @@ class EventPipeline:
     async def _run(self, work: Work) -> None:
         started = time.monotonic()
         try:
-            status, detail, plugin = await work.run()
+            ending = await work.run()
         except Exception as error:  # noqa: BLE001 - cardbot's own failure: recorded, never lost silently
             log.exception("delivery %s failed inside cardbot", work.delivery_id)
-            status, detail, plugin = FAILED, f"cardbot failed: {describe(error)}", None
-        log.info("delivery %s handled by %s: %s in %.0f ms", work.delivery_id, plugin or "nobody", status,
-                 (time.monotonic() - started) * 1000)
+            ending = Ending(FAILED, f"cardbot failed: {describe(error)}")
+        log.info("delivery %s handled by %s: %s in %.0f ms", work.delivery_id, ending.plugin or "nobody",
+                 ending.status, (time.monotonic() - started) * 1000)
         while True:
             try:
-                await self._store.finish_click(work.delivery_id, work.key, work.holder, status, None, detail, plugin)
-                return
+                recorded = await self._store.finish_click(work.delivery_id, work.key, work.holder, ending.status,
+                                                          None, ending.detail, ending.plugin, effects=ending.effects)
+                break
             except StoreBusy as busy:
                 if time.monotonic() - started > self._settings.hard_limit * 2:
                     log.error("delivery %s stays recorded as running: the database cannot take writes (%s)",
                               work.delivery_id, busy.state)
                     return
                 await asyncio.sleep(1.0)
+        if not recorded:
+            log.error("delivery %s was recorded interrupted meanwhile (this process was taken for dead); what it "
+                      "asked to send or schedule was dropped", work.delivery_id)
+        elif ending.effects:
+            self._after_commit()
 
-    async def _message(self, message: Message) -> tuple[str, str | None, str | None]:
+    async def _message(self, message: Message) -> Ending:
         command = read_command(message, await self._identity.open_id())
         plugin = self._host.owner_of_command(command.name) if command else None
         if command is not None and plugin is not None:
@@ -130,31 +151,33 @@ class EventPipeline:
         if plugin is None:
             what = f"command {command.name!r}" if command else "message"
             log.info("%s %s in %s: no plugin takes it", what, message.message_id, message.chat_id)
-            return DONE, "unclaimed", None
+            return Ending(DONE, "unclaimed")
         return await self._call(plugin, "cardbot_message", message, command=command, message=message)
 
-    async def _event(self, plugin: LoadedPlugin, event: Event) -> tuple[str, str | None, str | None]:
+    async def _event(self, plugin: LoadedPlugin, event: Event) -> Ending:
         return await self._call(plugin, "cardbot_event", None, event=event)
 
-    async def _call(self, plugin: LoadedPlugin, hook: str, reply_to: Message | None, **kwargs: Any
-                    ) -> tuple[str, str | None, str | None]:
-        """Run `plugin`'s hook under the hard limit; a reply it returns goes to message `reply_to`."""
+    async def _call(self, plugin: LoadedPlugin, hook: str, reply_to: Message | None, **kwargs: Any) -> Ending:
+        """Run `plugin`'s hook under the hard limit; a reply it returns goes to message `reply_to` (through
+        the outbox, like everything it sends there: only once this delivery is recorded done)."""
+        outbox, timers = Outbox(plugin.name), Timers(plugin.name)
         try:
             result = await self._runner.call(plugin, hook, self._settings.hard_limit, config=plugin.config,
-                                             bot=self._bot, **kwargs)
+                                             bot=self._bot, outbox=outbox, timers=timers, **kwargs)
             if reply_to is not None and result is not None:
-                await send_reply(self._bot, reply_to, result, plugin.name, hook)
+                queue_reply(outbox, reply_to, result, plugin.name, hook)
         except ActionFailed as failure:
             reason = readable_message(failure)
             log.info("plugin %r declined %s: %s", plugin.name, hook, reason)
-            return DONE, f"declined: {reason}", plugin.name
+            return Ending(DONE, f"declined: {reason}", plugin.name)
         except HardLimitReached:
             log.error("plugin %r: %s still running at the hard limit; cut off", plugin.name, hook)
-            return TIMED_OUT, "still running at the hard limit; cut off", plugin.name
+            return Ending(TIMED_OUT, "still running at the hard limit; cut off", plugin.name)
         except HookEscaped as escaped:
             log.error("plugin %r raised %s in %s; the bot goes on", plugin.name, describe(escaped.error), hook)
-            return FAILED, f"raised {describe(escaped.error)}", plugin.name
+            return Ending(FAILED, f"raised {describe(escaped.error)}", plugin.name)
         except Exception as error:  # noqa: BLE001 - a plugin bug is contained to this delivery
             log.exception("plugin %r raised in %s", plugin.name, hook)
-            return FAILED, f"raised {describe(error)}", plugin.name
-        return DONE, None, plugin.name
+            return Ending(FAILED, f"raised {describe(error)}", plugin.name)
+        source = reply_to.delivery_id if reply_to is not None else kwargs["event"].delivery_id
+        return Ending(DONE, None, plugin.name, later(source, None, outbox, timers))

@@ -18,13 +18,16 @@ from abc import ABC, abstractmethod
 from typing import Any, TypeVar
 
 from ..state import StateReader, StateSnapshot
-from . import cards, clicks, liveness, retention
+from . import cards, clicks, liveness, outbox, retention, timers
 from .clicks import CardChange, Claim, Committed, Delivery, StateRows, StoredCard
+from .effects import Effects, write_effects
+from .outbox import OutboxRow
+from .timers import DueTimer
 from .tx import StorageFunction, Tx
 
 T = TypeVar("T")
 
-DATA_TABLES = ("cards", "history", "deliveries", "plugin_state", "pushes", "card_leases")
+DATA_TABLES = ("cards", "history", "deliveries", "plugin_state", "pushes", "card_leases", "outbox", "timers")
 """The tables that hold what cardbot stored (not `processes`, which changes every few seconds)."""
 
 
@@ -102,10 +105,13 @@ class Store(ABC):
 
     async def finish_click(self, delivery_id: str, message_id: str, holder: str, status: str,
                            toast_json: str | None, detail: str | None, plugin: str | None = None, *,
-                           lease_holder: str | None = None) -> None:
-        """Record a click that changed nothing, giving the card's turn back if it had it (`lease_holder`)."""
-        await self.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
-                         plugin, time.time(), lease_holder)
+                           lease_holder: str | None = None, effects: Effects | None = None,
+                           state_writes: tuple[tuple[str, str, str, str | None], ...] = (),
+                           state_additions: tuple[tuple[str, str, float], ...] = ()) -> bool:
+        """Record a delivery that changed no card (with what it asks to send and set, and its state writes),
+        giving the card's turn back if it had it (`lease_holder`). False when it was recorded interrupted."""
+        return await self.write(clicks.finish_delivery, delivery_id, message_id, holder, status, toast_json, detail,
+                                plugin, time.time(), lease_holder, effects, state_writes, state_additions)
 
     async def release_lease(self, message_id: str, holder: str) -> None:
         """Give the card's turn back if `holder` still has it."""
@@ -141,6 +147,55 @@ class Store(ABC):
         """Store `plugin`'s state outside any click (an import, a test's starting point): key → JSON text,
         under `scope` (a message id, or "" for plugin-wide)."""
         await self.write(clicks.put_state, plugin, scope, tuple(values.items()))
+
+    # -- after the commit: the outbox and timers (outbox.py, timers.py) ----------------------------
+
+    async def commit_effects(self, effects: Effects) -> None:
+        """Commit messages to send and timer changes on their own (a plugin's start-up)."""
+        await self.write(write_effects, effects, time.time())
+
+    async def take_outbox(self, holder: str, lease_seconds: float, limit: int) -> list[OutboxRow]:
+        """Pending outbox rows due now, leased to `holder` for `lease_seconds`."""
+        now = time.time()
+        return await self.write(outbox.take_due, holder, now, now + lease_seconds, limit)
+
+    async def record_sent(self, row: OutboxRow, message_id: str) -> bool:
+        """The row was sent as `message_id` (a card is stored as its version 1); False if recorded already."""
+        return await self.write(outbox.record_sent, row, message_id, time.time())
+
+    async def record_retry(self, row: OutboxRow, delay: float, detail: str) -> None:
+        """A transient failure: the row is due again in `delay` seconds."""
+        await self.write(outbox.record_retry, row, time.time() + delay, detail)
+
+    async def record_failed(self, row: OutboxRow, detail: str) -> None:
+        """The row failed for good."""
+        await self.write(outbox.record_failed, row, detail, time.time())
+
+    async def due_timers(self, limit: int) -> list[DueTimer]:
+        """Timers due now (whose card, if they wait for one, has been sent), earliest first."""
+        return await self.read(timers.due_timers, time.time(), limit)
+
+    async def drop_timer(self, timer: DueTimer) -> None:
+        """Remove a timer that already ran (its delivery was found recorded)."""
+        await self.write(timers.drop, timer.plugin, timer.key, timer.generation)
+
+    async def list_timers(self) -> list[dict[str, Any]]:
+        """Every timer set, earliest first."""
+        return await self.read(timers.list_timers)
+
+    async def next_work_at(self) -> float | None:
+        """When the earliest pending outbox row or timer is due (None: nothing is waiting)."""
+        due = [at for at in (await self.read(outbox.next_due), await self.read(timers.next_due)) if at is not None]
+        return min(due) if due else None
+
+    async def hold_role(self, role: str, holder: str, seconds: float) -> bool:
+        """Take or keep `role` for `seconds`: True when `holder` has it."""
+        now = time.time()
+        return await self.write(liveness.hold_role, role, holder, now, now + seconds)
+
+    async def release_role(self, role: str, holder: str) -> None:
+        """Give `role` up, if `holder` has it."""
+        await self.write(liveness.release_role, role, holder)
 
     # -- live processes (liveness.py) ----------------------------------------------------------
 

@@ -27,9 +27,9 @@ async def put_sent_card(tx: Tx, message_id: str, card_json: str, now: float) -> 
     """Store a card just sent as version 1 and return it. A message stored already (Lark answered a send
     retried with the same uuid with the first message's id) keeps its card and version, which is returned."""
     inserted = await tx.one(
-        "INSERT INTO cards (message_id, card, version, created_at, updated_at) VALUES (?, ?, 1, ?, ?) "
+        "INSERT INTO cards (message_id, card, version, created_at, updated_at, sent_at) VALUES (?, ?, 1, ?, ?, ?) "
         "ON CONFLICT (message_id) DO NOTHING RETURNING version",
-        (message_id, card_json, now, now),
+        (message_id, card_json, now, now, now),
     )
     if inserted is None:
         stored = await read_card(tx, message_id)
@@ -47,8 +47,10 @@ async def _record_put(tx: Tx, message_id: str, version: int, card_json: str, mad
 
 
 async def show_card(tx: Tx, message_id: str, history: bool = False) -> dict[str, Any] | None:
-    """The card as JSON-ready data: message_id, version, card, timestamps (and history), or None."""
-    row = await tx.one("SELECT card, version, created_at, updated_at FROM cards WHERE message_id = ?", (message_id,))
+    """The card as JSON-ready data: message_id, version, card, timestamps (and history, clicks, and what the
+    clicks asked to send), or None."""
+    row = await tx.one("SELECT card, version, created_at, updated_at, sent_at FROM cards WHERE message_id = ?",
+                       (message_id,))
     if row is None:
         return None
     shown: dict[str, Any] = {
@@ -57,10 +59,12 @@ async def show_card(tx: Tx, message_id: str, history: bool = False) -> dict[str,
         "card": loads(row[0]),
         "created_at": row[2],
         "updated_at": row[3],
+        "sent_at": row[4],
     }
     if history:
         shown["history"] = await card_history(tx, message_id)
         shown["clicks"] = await card_clicks(tx, message_id)
+        shown["outbox"] = await outbox_of_card(tx, message_id)
     return shown
 
 
@@ -110,4 +114,14 @@ async def card_clicks(tx: Tx, message_id: str) -> list[dict[str, Any]]:
         (message_id,),
     )
     keys = ("delivery_id", "status", "answer", "plugin", "version", "detail", "created_at", "finished_at", "holder")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+async def outbox_of_card(tx: Tx, card_id: str) -> list[dict[str, Any]]:
+    """What clicks on the card asked to send, and how each ended, oldest first (for `card show --history`)."""
+    rows = await tx.all(
+        "SELECT id, source, plugin, kind, receive_id_type, receive_id, msg_type, status, attempts, message_id, "
+        "detail, created_at, sent_at FROM outbox WHERE source_card = ? ORDER BY created_at, id", (card_id,))
+    keys = ("id", "source", "plugin", "kind", "receive_id_type", "receive_id", "msg_type", "status", "attempts",
+            "message_id", "detail", "created_at", "sent_at")
     return [dict(zip(keys, row)) for row in rows]

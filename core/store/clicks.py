@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .effects import Effects, write_effects
 from .tx import POSTGRES, Tx
 
 WAIT_TURN_SECONDS = 0.5
@@ -88,6 +89,8 @@ class CardChange:
     """(plugin, message_id or "" for plugin-wide, key, JSON value or None to delete)"""
     state_additions: tuple[tuple[str, str, float], ...]
     """(plugin, key, amount) for plugin-wide atomic counters"""
+    effects: Effects | None = None
+    """Messages to send and timers to set, committed with the change (see effects.py)."""
     hand_to: str | None = None
     """The next click queued for the card in this process: the turn goes straight to it (see `end_turn`)."""
     hand_until: float = 0.0
@@ -233,7 +236,9 @@ async def commit_click(tx: Tx, change: CardChange, now: float) -> Committed:
             (change.message_id, version, change.plugin, change.button_type, change.operator,
              change.delivery_id, change.patch_json, now),
         )
-    await _write_state(tx, change.state_writes, change.state_additions)
+    await write_state(tx, change.state_writes, change.state_additions)
+    if change.effects:
+        await write_effects(tx, change.effects, now)
     if not await _record_outcome(tx, change.delivery_id, change.holder, change.status, change.toast_json,
                                  change.detail, change.plugin, version, now):
         raise TurnLost(f"click {change.delivery_id} was recorded interrupted before it could commit")
@@ -254,7 +259,7 @@ async def _record_outcome(tx: Tx, delivery_id: str, holder: str, status: str, to
     ) == 1
 
 
-async def _write_state(tx: Tx, writes: tuple[tuple[str, str, str, str | None], ...],
+async def write_state(tx: Tx, writes: tuple[tuple[str, str, str, str | None], ...],
                        additions: tuple[tuple[str, str, float], ...]) -> None:
     """State writes and counter additions, in key order (so concurrent commits on PostgreSQL lock rows in
     one order and cannot deadlock)."""
@@ -280,7 +285,7 @@ async def _write_state(tx: Tx, writes: tuple[tuple[str, str, str, str | None], .
 
 async def put_state(tx: Tx, plugin: str, scope: str, items: tuple[tuple[str, str], ...]) -> None:
     """Store state values (key, JSON text) outside a click."""
-    await _write_state(tx, tuple((plugin, scope, key, value) for key, value in items), ())
+    await write_state(tx, tuple((plugin, scope, key, value) for key, value in items), ())
 
 
 def _number(amount: float) -> str:
@@ -314,12 +319,23 @@ async def release_lease(tx: Tx, message_id: str, holder: str | None) -> None:
 
 async def finish_delivery(tx: Tx, delivery_id: str, message_id: str, holder: str, status: str,
                           toast_json: str | None, detail: str | None, plugin: str | None, now: float,
-                          lease_holder: str | None = None) -> None:
-    """Record the outcome of a click that changed nothing (unknown card, stale, failed plugin, …), and
-    give the card's turn back when it had it (`lease_holder`)."""
-    await _record_outcome(tx, delivery_id, holder, status, toast_json, detail, plugin, None, now)
+                          lease_holder: str | None = None, effects: Effects | None = None,
+                          state_writes: tuple[tuple[str, str, str, str | None], ...] = (),
+                          state_additions: tuple[tuple[str, str, float], ...] = ()) -> bool:
+    """Record the outcome of a delivery that changed no card (unknown card, stale, failed plugin, a message,
+    an event, a timer without a card), with its `effects` and `state_writes`, and give the card's turn back
+    when it had it (`lease_holder`). False, with nothing written, when the delivery is no longer `holder`'s
+    running one (it was recorded interrupted)."""
+    if not await _record_outcome(tx, delivery_id, holder, status, toast_json, detail, plugin, None, now):
+        if lease_holder is not None:
+            await release_lease(tx, message_id, lease_holder)
+        return False
+    await write_state(tx, state_writes, state_additions)
+    if effects:
+        await write_effects(tx, effects, now)
     if lease_holder is not None:
         await release_lease(tx, message_id, lease_holder)
+    return True
 
 
 async def mark_answered_early(tx: Tx, delivery_id: str, message_id: str, holder: str,

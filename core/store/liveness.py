@@ -69,3 +69,18 @@ async def _clear(tx: Tx, now: float, gone: Callable[[str], bool]) -> list[str]:
         if gone(holder):
             await release_lease(tx, message_id, holder)
     return interrupted
+
+
+async def hold_role(tx: Tx, role: str, holder: str, now: float, until: float) -> bool:
+    """Take or keep `role` (one process at a time does its work, e.g. the dispatcher) until `until`: True
+    when `holder` has it now. A role whose holder stopped renewing it is free once `until` has passed."""
+    return await tx.run(
+        "INSERT INTO roles (role, holder, until) VALUES (?, ?, ?) ON CONFLICT (role) DO UPDATE SET "
+        "holder = excluded.holder, until = excluded.until WHERE roles.holder = excluded.holder OR roles.until < ?",
+        (role, holder, until, now),
+    ) == 1
+
+
+async def release_role(tx: Tx, role: str, holder: str) -> None:
+    """Give `role` up at once (a stopping process), if `holder` has it."""
+    await tx.run("DELETE FROM roles WHERE role = ? AND holder = ?", (role, holder))

@@ -7,7 +7,7 @@ migrates and the others find the work done; a database from a newer cardbot is r
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .schema import SCHEMA_VERSION, TABLES, DatabaseMissing
+from .schema import ADDED_COLUMNS, SCHEMA_VERSION, TABLES, DatabaseMissing
 from .tx import Tx
 
 MIGRATION_LOCK = 0x63617264626F74  # "cardbot": the advisory lock hosts take turns on while migrating
@@ -16,13 +16,18 @@ _TYPES = {str: "TEXT", int: "BIGINT", float: "DOUBLE PRECISION"}
 _PRIMARY_KEYS = {
     "cards": "message_id", "history": "message_id, version", "deliveries": "delivery_id",
     "plugin_state": "plugin, message_id, key", "pushes": "id", "card_leases": "message_id", "processes": "token",
+    "outbox": "id", "timers": "plugin, key", "roles": "role",
 }
-_NOT_NULL = {("cards", "card"), ("cards", "version"), ("deliveries", "status"), ("processes", "alive_until")}
+_NOT_NULL = {("cards", "card"), ("cards", "version"), ("deliveries", "status"), ("processes", "alive_until"),
+             ("outbox", "status"), ("outbox", "kind"), ("timers", "due_at"), ("timers", "generation")}
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status)",
     "CREATE INDEX IF NOT EXISTS deliveries_created_at ON deliveries (created_at)",
     "CREATE INDEX IF NOT EXISTS history_created_at ON history (created_at)",
     "CREATE INDEX IF NOT EXISTS pushes_message_version ON pushes (message_id, version)",
+    "CREATE INDEX IF NOT EXISTS outbox_status_next ON outbox (status, next_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_source_card ON outbox (source_card)",
+    "CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at)",
 )
 
 
@@ -55,6 +60,8 @@ async def migrate(tx: Tx, location: str, *, create: bool = True) -> int:
     if found < SCHEMA_VERSION and create:
         for name in TABLES:
             await tx.run(_create_table(name))
+            for column in ADDED_COLUMNS.get(name, ()):
+                await tx.run(f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {_TYPES[TABLES[name][column]]}")
         for statement in _INDEXES:
             await tx.run(statement)
         await tx.run("DELETE FROM cardbot_schema")

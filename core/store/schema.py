@@ -14,10 +14,11 @@ import sqlite_utils
 
 from ..errors import ConfigError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """1: first release. 2: card_leases.waiter / waiter_until (fair turns between worker processes).
 3: deliveries.keep_forever (the dedupe record of a callback whose time was not checked is never pruned).
-4: processes (which serving processes are alive: see liveness.py). The same numbers on PostgreSQL."""
+4: processes (which serving processes are alive: see liveness.py). 5: outbox, timers, roles (sending and
+timers after the click: see outbox.py, timers.py), cards.sent_at. The same numbers on PostgreSQL."""
 
 
 def connect(path: Path, *, busy_timeout: float = 2.0, synchronous: str = "normal") -> sqlite3.Connection:
@@ -91,7 +92,8 @@ class DatabaseMissing(ConfigError):
 
 
 TABLES: dict[str, dict[str, type]] = {
-    "cards": {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float},
+    "cards": {"message_id": str, "card": str, "version": int, "created_at": float, "updated_at": float,
+              "sent_at": float},
     "history": {
         "message_id": str, "version": int, "made_by": str, "plugin": str, "button_type": str,
         "operator": str, "delivery_id": str, "patch": str, "created_at": float,
@@ -108,6 +110,17 @@ TABLES: dict[str, dict[str, type]] = {
     },
     "card_leases": {"message_id": str, "holder": str, "expires_at": float, "waiter": str, "waiter_until": float},
     "processes": {"token": str, "alive_until": float, "started_at": float},
+    "outbox": {
+        "id": str, "plugin": str, "source": str, "source_card": str, "kind": str, "receive_id_type": str,
+        "receive_id": str, "msg_type": str, "content": str, "state": str, "in_thread": int, "status": str,
+        "attempts": int, "next_at": float, "holder": str, "lease_until": float, "message_id": str,
+        "detail": str, "created_at": float, "sent_at": float,
+    },
+    "timers": {
+        "plugin": str, "key": str, "due_at": float, "payload": str, "card_id": str, "outbox_id": str,
+        "generation": str, "source": str, "created_at": float,
+    },
+    "roles": {"role": str, "holder": str, "until": float},
 }
 """Every table cardbot uses and the columns it needs in it."""
 
@@ -119,8 +132,15 @@ _KEYS: dict[str, tuple[str | tuple[str, ...], set[str]]] = {
     "pushes": ("id", set()),
     "card_leases": ("message_id", set()),
     "processes": ("token", {"alive_until"}),
+    "outbox": ("id", {"status", "kind"}),
+    "timers": (("plugin", "key"), {"due_at", "generation"}),
+    "roles": ("role", set()),
 }
 """Primary key and NOT NULL columns of each table, as created."""
+
+
+ADDED_COLUMNS = {"card_leases": ("waiter", "waiter_until"), "deliveries": ("keep_forever",), "cards": ("sent_at",)}
+"""Columns added after a table was first released: a database of an older version gets them."""
 
 
 def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
@@ -130,17 +150,20 @@ def _create_tables(db: sqlite_utils.Database, path: Path) -> None:
     for name, columns in TABLES.items():
         pk, not_null = _KEYS[name]
         db.table(name).create(columns, pk=pk, not_null=not_null, if_not_exists=True)
-    leases = db.table("card_leases").columns_dict
-    if "waiter" not in leases:  # a version 1 database (a foreign table is refused below, all this undone)
-        db.table("card_leases").add_column("waiter", str)
-        db.table("card_leases").add_column("waiter_until", float)
-    if "keep_forever" not in db.table("deliveries").columns_dict:  # a version 1 or 2 database
-        db.table("deliveries").add_column("keep_forever", int)
+    for name, columns in TABLES.items():  # columns later versions added (a foreign table is refused below)
+        present = db.table(name).columns_dict
+        if present:
+            for column, kind in columns.items():
+                if column not in present and column in ADDED_COLUMNS.get(name, ()):
+                    db.table(name).add_column(column, kind)
     _check_columns(db.conn, path, TABLES)
     db.table("deliveries").create_index(["status"], if_not_exists=True)
     db.table("deliveries").create_index(["created_at"], if_not_exists=True)
     db.table("history").create_index(["created_at"], if_not_exists=True)
     db.table("pushes").create_index(["message_id", "version"], if_not_exists=True)
+    db.table("outbox").create_index(["status", "next_at"], if_not_exists=True)
+    db.table("outbox").create_index(["source_card"], if_not_exists=True)
+    db.table("timers").create_index(["due_at"], if_not_exists=True)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

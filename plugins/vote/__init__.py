@@ -1,5 +1,7 @@
 """vote: a real poll on any stored card. Buttons carrying `{"button_type": "vote", "option": KEY}` are votes.
-The chat command `poll QUESTION OPTION OPTION…` (2 to 10 options, shell-style quotes) replies with a poll card.
+The chat command `poll QUESTION OPTION OPTION…` (2 to 10 options, shell-style quotes) replies with a poll card;
+with `--close-in 10m` or `--close-at 17:30` (in `[bot] timezone`) it closes then: the final counts stay, the
+vote buttons are disabled, a closed note is added, and later votes change nothing.
 
     [plugins.vote]
     enabled = true
@@ -13,13 +15,13 @@ card, so a 2,000-person poll stays far below Lark's 30 KB card limit.
 
 from __future__ import annotations
 
-import hashlib
+from datetime import datetime
 from typing import Any, Mapping
 
-from cardbot import Action, ActionFailed, Bot, Command, ConfigError, Patch, State, hookimpl
+from cardbot import Action, ActionFailed, Bot, Command, ConfigError, Outbox, Patch, State, Timer, Timers, hookimpl
 
-from .poll import PollSyntaxError, poll_card, read_poll
-from .render import BUTTON_TYPE, render_votes
+from .poll import PollSyntaxError, poll_card, read_closing, read_poll
+from .render import BUTTON_TYPE, closed_patch, render_votes
 
 COMMAND = "poll"
 CARDBOT_SHARES_SERVING_LOOP = True
@@ -43,8 +45,14 @@ def cardbot_check_config(config: Mapping[str, Any]) -> None:
             raise ConfigError(f"{key} must be {'true or false' if expected is bool else 'a whole number'}")
 
 
+CLOSE_TIMER = "close:"
+CLOSED_TOAST = {"zh_cn": "投票已结束", "en_us": "This poll is closed"}
+
+
 @hookimpl
 async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State) -> Patch:
+    if state.card.get("closed"):
+        return Patch.toast("info", CLOSED_TOAST["en_us"], CLOSED_TOAST)
     option = action.value.get("option")
     if not isinstance(option, str) or not option:
         raise ActionFailed("This vote button has no option")
@@ -76,17 +84,28 @@ def _voters(state: State) -> dict[str, list[str]]:
 
 
 @hookimpl
-async def cardbot_command(command: Command, bot: Bot) -> None:
-    """`poll QUESTION OPTION…`: reply in the chat with a shared poll card, or with the syntax when it is wrong."""
+async def cardbot_command(command: Command, bot: Bot, outbox: Outbox, timers: Timers) -> str | None:
+    """`poll QUESTION OPTION… [--close-in D | --close-at HH:MM]`: reply in the chat with a shared poll card
+    (and set its closing timer), or with the syntax when it is wrong."""
     message_id = command.message.message_id
     try:
-        question, options = read_poll(command.args, command.syntax_error)
+        if command.syntax_error is not None:
+            read_poll(command.args, command.syntax_error)
+        words, closes_at = read_closing(command.args, datetime.now(bot.timezone))
+        question, options = read_poll(words)
     except PollSyntaxError as error:
-        await bot.reply_async(message_id, text=str(error), uuid=_reply_uuid("usage", message_id))
-        return
-    await bot.reply_async(message_id, card=poll_card(question, options), uuid=_reply_uuid("poll", message_id))
+        return str(error)
+    sent = outbox.reply(message_id, card=poll_card(question, options, closes_at))
+    if closes_at is not None:
+        timers.schedule(CLOSE_TIMER + message_id, at=closes_at, card=sent)
+    return None
 
 
-def _reply_uuid(kind: str, message_id: str) -> str:
-    """One reply per command message, even if it is sent again after a crash (Lark's uuid, ≤ 50 characters)."""
-    return f"{kind}-{hashlib.sha256(message_id.encode()).hexdigest()[:40]}"
+@hookimpl
+def cardbot_timer(timer: Timer, card: dict | None, state: State) -> Patch | None:
+    """Close the poll: final counts stay, vote buttons are disabled, a closed note is added (pushed to Lark)."""
+    if not timer.key.startswith(CLOSE_TIMER) or card is None or state.card.get("closed"):
+        return None
+    counts = state.card.get("counts")
+    state.card.set("closed", True)
+    return closed_patch(card, counts or {}, first_vote=counts is None)

@@ -14,9 +14,11 @@ it count as votes and each button then reads "Label (N)".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from .render import BUTTON_TYPE
+from .render import BUTTON_TYPE, CLOSES_ELEMENT_ID
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
@@ -26,8 +28,13 @@ MAX_OPTION = 80
 """Most characters in an option: its button then reads "Label (N)", within Lark's 100 characters of button text."""
 POLL_USAGE = (
     f'Usage: poll QUESTION OPTION OPTION… ({MIN_OPTIONS} to {MAX_OPTIONS} options; '
-    'quote words with spaces: poll "Lunch today?" Noodles Rice "Hot pot")'
+    'quote words with spaces: poll "Lunch today?" Noodles Rice "Hot pot"). '
+    'To close it: --close-in 10m (90s, 2h, 1h30m) or --close-at 17:30'
 )
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_TIME_OF_DAY = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+MAX_CLOSE_SECONDS = 30 * 24 * 3600
+"""A poll closes within 30 days (Lark lets a card be updated for 14; a later close is stored, not pushed)."""
 
 
 class PollSyntaxError(ValueError):
@@ -65,13 +72,55 @@ def read_poll(args: Sequence[str], syntax_error: str | None = None) -> tuple[str
     return question, options
 
 
-def poll_card(question: str, options: Sequence[str]) -> dict:
-    """A shared JSON 2.0 card titled `question`, with one vote button per option (read_poll's output)."""
+def read_closing(args: Sequence[str], now: datetime) -> tuple[list[str], datetime | None]:
+    """Take `--close-in DURATION` or `--close-at HH:MM` (also written `--close-in=10m`) out of the words;
+    the other words, and when the poll closes (None: it stays open). A time of day is the next one after
+    `now`, in `now`'s time zone. Raises PollSyntaxError for a malformed or doubled flag."""
+    words, closes_at = [], None
+    items = iter(args)
+    for word in items:
+        flag, _, attached = word.partition("=")
+        if flag not in ("--close-in", "--close-at"):
+            words.append(word)
+            continue
+        value = attached or next(items, "")
+        if closes_at is not None:
+            raise PollSyntaxError("Give --close-in or --close-at once")
+        closes_at = _close_in(value, now) if flag == "--close-in" else _close_at(value, now)
+    return words, closes_at
+
+
+def _close_in(value: str, now: datetime) -> datetime:
+    match = _DURATION.fullmatch(value.strip().lower())
+    if not value or match is None or not any(match.groups()):
+        raise PollSyntaxError(f"--close-in takes a duration like 90s, 10m, 2h or 1h30m, not {value!r}")
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    delay = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if not timedelta(seconds=1) <= delay <= timedelta(seconds=MAX_CLOSE_SECONDS):
+        raise PollSyntaxError("--close-in must be between 1 second and 30 days")
+    return now + delay
+
+
+def _close_at(value: str, now: datetime) -> datetime:
+    match = _TIME_OF_DAY.fullmatch(value.strip())
+    if match is None:
+        raise PollSyntaxError(f"--close-at takes a time of day like 17:30, not {value!r}")
+    at = now.replace(hour=int(match.group(1)), minute=int(match.group(2)), second=0, microsecond=0)
+    return at if at > now else at + timedelta(days=1)
+
+
+def poll_card(question: str, options: Sequence[str], closes_at: datetime | None = None) -> dict:
+    """A shared JSON 2.0 card titled `question`, with one vote button per option (read_poll's output), and
+    when it closes (shown in the closing time zone)."""
+    elements: list[dict] = [_vote_button(option) for option in options]
+    if closes_at is not None:
+        elements.append({"tag": "markdown", "element_id": CLOSES_ELEMENT_ID,
+                         "content": f"Closes at {closes_at:%Y-%m-%d %H:%M} ({closes_at.tzname()})"})
     return {
         "schema": "2.0",
         "config": {"update_multi": True},
         "header": {"title": {"tag": "plain_text", "content": question}},
-        "body": {"elements": [_vote_button(option) for option in options]},
+        "body": {"elements": elements},
     }
 
 

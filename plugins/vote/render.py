@@ -11,6 +11,9 @@ from cardbot import Patch
 BUTTON_TYPE = "vote"
 """The button_type of a vote button: its value is `{"button_type": "vote", "option": KEY}`."""
 VOTERS_ELEMENT_ID = "vote_voters"
+CLOSES_ELEMENT_ID = "vote_closes"
+"""The note saying when a poll closes; closing replaces it with the closed note."""
+CLOSED_ELEMENT_ID = "vote_closed"
 _COUNT_SUFFIX = re.compile(r" \(\d+\)$")
 
 
@@ -103,3 +106,34 @@ def _has_element_id(card: Any, element_id: str) -> bool:
 
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
+
+
+def closed_patch(card: dict, counts: dict[str, int], first_vote: bool) -> Patch:
+    """Close the poll: each vote button keeps "Label (N)" but is disabled and calls back no more, and a
+    closed note replaces the closing time (or is added under the buttons)."""
+    buttons = list(vote_buttons(card))
+    operations: list[dict] = []
+    for button in buttons:
+        element = button.text_path.removesuffix("/text/content")
+        operations.append({"op": "replace", "path": button.text_path,
+                           "value": f"{_base_label(button.text, first_vote)} ({counts.get(button.option, 0)})"})
+        operations.append({"op": "add", "path": f"{element}/disabled", "value": True})
+        for member in ("behaviors", "value"):
+            if _member(card, element, member):
+                operations.append({"op": "remove", "path": f"{element}/{member}"})
+    total = sum(counts.get(option, 0) for option in dict.fromkeys(button.option for button in buttons))
+    note = {"tag": "markdown", "element_id": CLOSED_ELEMENT_ID, "content": f"**Closed**: {total} vote(s) in all"}
+    patch = Patch.json_patch(operations)
+    if _has_element_id(card, CLOSES_ELEMENT_ID):
+        return patch + Patch.element(CLOSES_ELEMENT_ID).replace(note)
+    trees = dict.fromkeys(button.tree_path for button in buttons if button.tree_path)
+    return patch + Patch.json_patch([{"op": "add", "path": f"{tree}/-", "value": note} for tree in trees])
+
+
+
+def _member(card: Any, pointer: str, member: str) -> bool:
+    node = card
+    for part in pointer.strip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node.get(part)
+    return isinstance(node, dict) and member in node

@@ -22,4 +22,4 @@ def test_no_hook_spec_asks_pluggy_for_a_first_result_or_history(name):
 def test_every_hook_is_specified():
     assert set(HOOKS) == {"cardbot_claims", "cardbot_check_config", "cardbot_startup", "cardbot_shutdown",
                           "cardbot_action", "cardbot_command", "cardbot_message", "cardbot_event",
-                          "cardbot_link_preview"}
+                          "cardbot_link_preview", "cardbot_timer"}

@@ -163,7 +163,8 @@ def test_a_version_2_database_keeps_its_deliveries_and_gains_keep_forever_and_pr
     db = open_database(tmp_path / "v2.db")
     assert "keep_forever" in db["deliveries"].columns_dict and "alive_until" in db["processes"].columns_dict
     assert db.execute("SELECT delivery_id, keep_forever FROM deliveries").fetchall() == [("v2:e", None)]
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert {"outbox", "timers", "roles"} <= set(db.table_names()) and "sent_at" in db["cards"].columns_dict
 
 
 def test_a_database_from_a_newer_cardbot_is_refused_naming_it(database):
