@@ -19,7 +19,7 @@ from datetime import UTC, tzinfo
 from typing import Any, Coroutine, TypeVar
 
 from .lark.previews import PreviewRefresher
-from .sending import CardSender
+from .sending import CardSender, StartingState
 
 T = TypeVar("T")
 
@@ -39,19 +39,22 @@ class Bot:
 
     def send_card(self, card: dict, *, chat_id: str | None = None, open_id: str | None = None,
                   user_id: str | None = None, union_id: str | None = None, email: str | None = None,
-                  uuid: str | None = None) -> str:
-        """Send `card` to exactly one receiver and return its message id. Blocks: from an async hook
-        use `send_card_async`. Pass a stable `uuid` to make a repeated send post only once."""
+                  uuid: str | None = None, state: StartingState | None = None) -> str:
+        """Send `card` to exactly one receiver now and return its message id. Blocks: from an async hook
+        use `send_card_async`. Pass a stable `uuid` to make a repeated send post only once; `state` is the
+        card's starting state per plugin ({"approvals": {"amount": 120}}). To send only if the click
+        commits, use the hook's `outbox` instead."""
         _refuse_on_a_loop("send_card")
         receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
-        return self._sender.send(receive_id_type, receive_id, card, uuid=uuid).message_id
+        return self._sender.send(receive_id_type, receive_id, card, uuid=uuid, state=state).message_id
 
     async def send_card_async(self, card: dict, *, chat_id: str | None = None, open_id: str | None = None,
                               user_id: str | None = None, union_id: str | None = None, email: str | None = None,
-                              uuid: str | None = None) -> str:
+                              uuid: str | None = None, state: StartingState | None = None) -> str:
         """Send `card` to exactly one receiver and return its message id (for async hooks, on any loop)."""
         receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
-        return (await self._at_home(self._sender.send_async(receive_id_type, receive_id, card, uuid=uuid))).message_id
+        sending = self._sender.send_async(receive_id_type, receive_id, card, uuid=uuid, state=state)
+        return (await self._at_home(sending)).message_id
 
     def reply(self, message_id: str, *, text: str | None = None, card: dict | None = None, uuid: str | None = None,
               in_thread: bool = False) -> str:

@@ -127,7 +127,7 @@ class Runtime:
         dedupe_seconds, history_seconds = self.config.bot.retention
         while True:
             try:
-                deleted = await self.store.prune(dedupe_seconds, history_seconds)
+                deleted = await self.store.prune(dedupe_seconds, history_seconds, self.config.bot.card_retention)
                 if any(deleted.values()):
                     log.info("pruned expired records: %s", deleted)
             except Exception:  # noqa: BLE001 - retried at the next interval

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from .jsoncodec import dumps
 from .lark import LarkClient
 from .patches import card_json, is_shared
 from .store import Store
@@ -52,19 +55,23 @@ class CardSender:
         self._client = client
         self._store = store
 
-    def send(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None) -> Sent:
-        """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type) or LarkError."""
+    def send(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None,
+             state: StartingState | None = None) -> Sent:
+        """Send and store, blocking; raises CardInvalid, ValueError (receive_id_type, state) or LarkError.
+        `state` is the card's starting state per plugin: {"approvals": {"amount": 120}} (see `initial_state`)."""
         text, warnings = self._check(card)
+        rows = initial_state(state)
         message_id = self._client.send_card(receive_id_type, receive_id, card, uuid=uuid)
-        version = self._store.put_sent_card_blocking(message_id, text)
+        version = self._store.put_sent_card_blocking(message_id, text, rows)
         return Sent(message_id, version, warnings)
 
-    async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None
-                         ) -> Sent:
+    async def send_async(self, receive_id_type: str, receive_id: str, card: dict, *, uuid: str | None = None,
+                         state: StartingState | None = None) -> Sent:
         """`send` for the event loop: the Lark call runs on a thread."""
         text, warnings = self._check(card)
+        rows = initial_state(state)
         message_id = await asyncio.to_thread(self._client.send_card, receive_id_type, receive_id, card, uuid=uuid)
-        version = await self._store.put_sent_card(message_id, text)
+        version = await self._store.put_sent_card(message_id, text, rows)
         return Sent(message_id, version, warnings)
 
     def reply(self, message_id: str, *, card: dict | None = None, text: str | None = None,
@@ -111,6 +118,30 @@ class CardSender:
         for warning in warnings:
             log.warning("sending a card: %s", warning)
         return text, warnings
+
+
+StartingState = Mapping[str, Mapping[str, Any]]
+"""A sent card's starting state: plugin name → {key: JSON value}, read by that plugin as `state.card`."""
+
+
+def initial_state(state: StartingState | None) -> tuple[tuple[str, str, str], ...]:
+    """`state` as (plugin, key, JSON text) rows; ValueError (saying what is wrong) for anything else."""
+    if state is None:
+        return ()
+    if not isinstance(state, Mapping):
+        raise ValueError("state must map plugin names to objects of that plugin's values for the card")
+    rows = []
+    for plugin, values in state.items():
+        if not isinstance(plugin, str) or not plugin or not isinstance(values, Mapping):
+            raise ValueError(f"state[{plugin!r}] must be an object of the plugin's values for the card")
+        for key, value in values.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"state[{plugin!r}] keys must be non-empty strings, not {key!r}")
+            try:
+                rows.append((plugin, key, dumps(value)))
+            except TypeError as error:
+                raise ValueError(f"state[{plugin!r}][{key!r}] is not JSON: {error}") from None
+    return tuple(rows)
 
 
 def _text(text: object) -> str:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from ..config import default_config_path
 from ..errors import CardbotError
-from . import cards, plugins, prune, send, serve, switch
+from . import cards, plugins, prune, send, serve, switch, timers
 
 
 def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
@@ -33,6 +33,7 @@ def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
     cards.add_show_arguments(with_config(card_commands.add_parser("show", help="print a stored card as JSON")))
     send.add_arguments(with_config(commands.add_parser("send", help="send a card through Lark and store it")))
     prune.add_arguments(with_config(commands.add_parser("prune", help="delete expired delivery records and history")))
+    timers.add_arguments(with_config(commands.add_parser("timers", help="list the timers plugins have set")))
     plugin = commands.add_parser("plugins", help="what plugins exist, which are on, what they claim")
     plugin_commands = plugin.add_subparsers(dest="plugins_command", metavar="ACTION", required=True)
     plugins.add_list_arguments(with_config(plugin_commands.add_parser("list", help="list every known plugin")))

@@ -31,4 +31,4 @@ def run(args: argparse.Namespace) -> int:
 
 async def _prune(settings: BotSettings) -> dict[str, int]:
     async with await open_store(settings, create=False) as store:  # DatabaseMissing, creating nothing, if none
-        return await store.prune(*settings.retention)
+        return await store.prune(*settings.retention, settings.card_retention)

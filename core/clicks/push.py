@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from ..action import Action
-from ..jsoncodec import loads
 from ..lark import LarkClient, LarkError
 from ..patches import is_shared
+from ..lark.limits import too_old_to_update
 from ..store import Store
 
 log = logging.getLogger("cardbot.push")
@@ -30,20 +31,26 @@ class LatePusher:
         self._store = store
 
     async def push(self, action: Action) -> None:
-        """Push the card as stored now (never an older version) to whoever clicked `action`."""
-        stored = await self._store.card(action.card_id)
-        if stored is None:
+        """Push the card as stored now (never an older version) to whoever clicked `action`; not a card sent
+        more than 14 days ago (Lark refuses to update it)."""
+        shown = await self._store.show_card(action.card_id)
+        if shown is None:
             return
-        card = loads(stored.card_json)
+        version, card = shown["version"], shown["card"]
+        if too_old_to_update(shown["sent_at"] or shown["created_at"], time.time()):
+            log.info("card %s was sent more than 14 days ago; Lark no longer updates it: not pushed", action.card_id)
+            await self._store.record_push(action.card_id, version, action.delivery_id, "none", False,
+                                          "older than 14 days")
+            return
         shared = is_shared(card)
         # an exclusive card's update names its viewers by open_id: without one, only a shared card is pushed
         if action.update_token and (shared or action.operator.open_id):
             open_ids = None if shared else [action.operator.open_id]
-            if await self._attempt(action, stored.version, DELAYED_UPDATE, self._client.delayed_update,
+            if await self._attempt(action, version, DELAYED_UPDATE, self._client.delayed_update,
                                    action.update_token, card, open_ids=open_ids):
                 return
         if shared and action.message_id and not action.is_link_preview:  # a preview lives in someone else's message
-            await self._attempt(action, stored.version, PATCH, self._client.patch_message, action.message_id, card)
+            await self._attempt(action, version, PATCH, self._client.patch_message, action.message_id, card)
 
     async def _attempt(self, action: Action, version: int, method: str, call, *args, **kwargs) -> bool:
         try:

@@ -2,7 +2,8 @@
 
 A row is sent under its own id as Lark's `uuid`: a resend (after a crash, or a lease that ran out) posts
 nothing new and answers the first message's id. Transient failures (no answer, HTTP 5xx or 429, Lark's
-rate-limit codes) are tried again after 2, 4, 8, … s (at most 5 minutes apart) up to MAX_ATTEMPTS; anything
+rate-limit codes; the client has retried each call a few times already) are tried again after 1, 2, 4, … s
+(at most 5 minutes apart) up to MAX_ATTEMPTS; anything
 else Lark refuses is recorded failed at once, with Lark's message.
 """
 
@@ -14,6 +15,7 @@ import time
 
 from ..jsoncodec import loads
 from ..lark import LarkClient, LarkError
+from ..lark.limits import too_old_to_update
 from ..lark.retry import RATE_LIMIT_CODES
 from ..patches import is_shared
 from ..store import Store
@@ -23,10 +25,6 @@ from .rate import RateLimit
 
 log = logging.getLogger("cardbot.outbox")
 MAX_ATTEMPTS = 8
-LEASE_SECONDS = 60.0
-"""A taken row is this process's to send for this long; then another may take it (and send it again)."""
-UPDATE_WINDOW_SECONDS = 14 * 24 * 3600
-"""Lark updates a sent card for 14 days after it was sent; older ones are not pushed."""
 
 
 class Refused(Exception):
@@ -40,8 +38,8 @@ def is_transient(error: LarkError) -> bool:
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before try number `attempts + 1`: 2, 4, 8, … up to 300."""
-    return float(min(300, 2 ** attempts))
+    """Seconds before the next try after `attempts` tries: 1, 2, 4, … up to 300."""
+    return float(min(300, 2 ** (attempts - 1)))
 
 
 class OutboxSender:
@@ -55,7 +53,7 @@ class OutboxSender:
 
     async def send_due(self, limit: int) -> bool:
         """Send up to `limit` due rows; True when there were any."""
-        rows = await self._store.take_outbox(self._holder, LEASE_SECONDS, limit)
+        rows = await self._store.take_outbox(self._holder, limit)
         for row in rows:
             await self._send(row)
         return bool(rows)
@@ -104,8 +102,7 @@ class OutboxSender:
             await self._store.record_push(row.receive_id, version, None, "patch", False, "exclusive card")
             raise Refused("an exclusive card (JSON 1.0 without update_multi) cannot be PATCHed; its stored change "
                           "shows to whoever clicks it next")
-        sent_at = shown["sent_at"] or shown["created_at"]
-        if time.time() - sent_at > UPDATE_WINDOW_SECONDS:
+        if too_old_to_update(shown["sent_at"] or shown["created_at"], time.time()):
             await self._store.record_push(row.receive_id, version, None, "patch", False, "older than 14 days")
             raise Refused("the card was sent more than 14 days ago; Lark no longer updates it")
         try:

@@ -154,10 +154,9 @@ class Store(ABC):
         """Commit messages to send and timer changes on their own (a plugin's start-up)."""
         await self.write(write_effects, effects, time.time())
 
-    async def take_outbox(self, holder: str, lease_seconds: float, limit: int) -> list[OutboxRow]:
-        """Pending outbox rows due now, leased to `holder` for `lease_seconds`."""
-        now = time.time()
-        return await self.write(outbox.take_due, holder, now, now + lease_seconds, limit)
+    async def take_outbox(self, holder: str, limit: int) -> list[OutboxRow]:
+        """Pending outbox rows due now, marked taken by `holder` (the dispatcher role's holder)."""
+        return await self.write(outbox.take_due, holder, time.time(), limit)
 
     async def record_sent(self, row: OutboxRow, message_id: str) -> bool:
         """The row was sent as `message_id` (a card is stored as its version 1); False if recorded already."""
@@ -215,13 +214,14 @@ class Store(ABC):
         """Store the card as the message's next version (1 for a new message); returns it."""
         return await self.write(cards.put_card, message_id, card_json, made_by, time.time())
 
-    async def put_sent_card(self, message_id: str, card_json: str) -> int:
-        """Store a card just sent as version 1, unless the message is stored already; returns its version."""
-        return await self.write(cards.put_sent_card, message_id, card_json, time.time())
+    async def put_sent_card(self, message_id: str, card_json: str, state: InitialState = ()) -> int:
+        """Store a card just sent as version 1 with the state it starts with ((plugin, key, JSON) per value),
+        unless the message is stored already; returns its version."""
+        return await self.write(cards.put_sent_card, message_id, card_json, time.time(), state)
 
-    def put_sent_card_blocking(self, message_id: str, card_json: str) -> int:
+    def put_sent_card_blocking(self, message_id: str, card_json: str, state: InitialState = ()) -> int:
         """`put_sent_card` for a plain thread (never the event loop)."""
-        return self.write_blocking(cards.put_sent_card, message_id, card_json, time.time())
+        return self.write_blocking(cards.put_sent_card, message_id, card_json, time.time(), state)
 
     async def show_card(self, message_id: str, *, history: bool = False) -> dict[str, Any] | None:
         """The card as JSON-ready data (with its history and clicks), or None."""
@@ -232,11 +232,14 @@ class Store(ABC):
         """Record a push of `version` to Lark and whether Lark accepted it."""
         await self.write(cards.record_push, message_id, version, delivery_id, method, accepted, detail, time.time())
 
-    async def prune(self, dedupe_seconds: float, history_seconds: float | None) -> dict[str, int]:
-        """Delete expired delivery records, history and leases, batch by batch; returns rows deleted per table."""
+    async def prune(self, dedupe_seconds: float, history_seconds: float | None, card_seconds: float | None = None
+                    ) -> dict[str, int]:
+        """Delete expired delivery records, history, leases, sent outbox rows and (with `card_seconds`) cards,
+        batch by batch; returns rows deleted per table."""
         total: dict[str, int] = {}
         while True:
-            deleted = await self.write(retention.prune_batch, time.time(), dedupe_seconds, history_seconds)
+            deleted = await self.write(retention.prune_batch, time.time(), dedupe_seconds, history_seconds,
+                                       card_seconds)
             for table, count in deleted.items():
                 total[table] = total.get(table, 0) + count
             if not any(deleted.values()):
@@ -245,6 +248,10 @@ class Store(ABC):
     async def table_rows(self) -> dict[str, list[tuple]]:
         """Every row of every data table, sorted (for tests that prove nothing was stored)."""
         return await self.read(_table_rows)
+
+
+InitialState = tuple[tuple[str, str, str], ...]
+"""A sent card's starting state: (plugin, key, JSON text) per value."""
 
 
 async def _table_rows(tx: Tx) -> dict[str, list[tuple]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..jsoncodec import dumps, loads
 from ..patches import Patch
-from .clicks import read_card
+from .clicks import read_card, write_state
 from .tx import Tx
 
 
@@ -23,9 +23,11 @@ async def put_card(tx: Tx, message_id: str, card_json: str, made_by: str, now: f
     return row[0]
 
 
-async def put_sent_card(tx: Tx, message_id: str, card_json: str, now: float) -> int:
-    """Store a card just sent as version 1 and return it. A message stored already (Lark answered a send
-    retried with the same uuid with the first message's id) keeps its card and version, which is returned."""
+async def put_sent_card(tx: Tx, message_id: str, card_json: str, now: float,
+                        state: tuple[tuple[str, str, str], ...] = ()) -> int:
+    """Store a card just sent as version 1, with the state it starts with ((plugin, key, JSON) per value; the
+    scope is the card), and return the version. A message stored already (Lark answered a send retried with
+    the same uuid with the first message's id) keeps its card, version and state; its version is returned."""
     inserted = await tx.one(
         "INSERT INTO cards (message_id, card, version, created_at, updated_at, sent_at) VALUES (?, ?, 1, ?, ?, ?) "
         "ON CONFLICT (message_id) DO NOTHING RETURNING version",
@@ -36,6 +38,7 @@ async def put_sent_card(tx: Tx, message_id: str, card_json: str, now: float) -> 
         assert stored is not None
         return stored.version
     await _record_put(tx, message_id, 1, card_json, "send", now)
+    await write_state(tx, tuple((plugin, message_id, key, value) for plugin, key, value in state), ())
     return 1
 
 

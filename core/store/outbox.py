@@ -1,9 +1,9 @@
 """The outbox's rows after their commit: taken by the dispatcher, sent, recorded sent (a sent card stored as
 version 1 of its message, with the state it starts with), retried, or recorded failed.
 
-A row is `pending` until it is sent or fails for good. The dispatcher takes a batch under a lease (`holder`,
-`lease_until`); a row whose taker died is taken again once the lease ends, and sent again under the same
-Lark `uuid`, so Lark posts it once.
+A row is `pending` until it is sent or fails for good. Only the process holding the dispatcher role sends
+(later/dispatcher.py), so it takes every due row: one a process that lost the role had taken and not
+recorded is sent again under the same Lark `uuid`, and Lark posts it once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 
 from ..jsoncodec import dumps, loads
 from .cards import put_sent_card
-from .clicks import write_state
 from .effects import FAILED, PENDING, SENT
 from .tx import Tx
 
@@ -37,17 +36,15 @@ class OutboxRow:
 _COLUMNS = "id, plugin, kind, receive_id_type, receive_id, msg_type, content, state, in_thread, attempts"
 
 
-async def take_due(tx: Tx, holder: str, now: float, lease_until: float, limit: int) -> list[OutboxRow]:
-    """Up to `limit` pending rows due now and not taken by someone else, oldest first, leased to `holder`."""
+async def take_due(tx: Tx, holder: str, now: float, limit: int) -> list[OutboxRow]:
+    """Up to `limit` pending rows due now, oldest first, marked taken by `holder`."""
     rows = await tx.all(
-        f"SELECT {_COLUMNS} FROM outbox WHERE status = ? AND next_at <= ? AND (lease_until IS NULL OR lease_until <= ? "
-        "OR holder = ?) ORDER BY created_at, id LIMIT ?",
-        (PENDING, now, now, holder, limit),
+        f"SELECT {_COLUMNS} FROM outbox WHERE status = ? AND next_at <= ? ORDER BY created_at, id LIMIT ?",
+        (PENDING, now, limit),
     )
     taken = []
     for row in rows:
-        if await tx.run("UPDATE outbox SET holder = ?, lease_until = ? WHERE id = ? AND status = ?",
-                        (holder, lease_until, row[0], PENDING)):
+        if await tx.run("UPDATE outbox SET holder = ? WHERE id = ? AND status = ?", (holder, row[0], PENDING)):
             row_id, plugin, kind, receive_id_type, receive_id, msg_type, content, state, in_thread, attempts = row
             taken.append(OutboxRow(row_id, plugin, kind, receive_id_type, receive_id, msg_type, content, state,
                                    bool(in_thread), attempts))
@@ -61,18 +58,16 @@ async def record_sent(tx: Tx, row: OutboxRow, message_id: str, now: float) -> bo
                         "detail = NULL WHERE id = ? AND status = ?", (SENT, message_id, now, row.id, PENDING)):
         return False
     if row.msg_type == "interactive" and row.content is not None:
-        await put_sent_card(tx, message_id, row.content, now)
-        if row.state is not None and row.plugin is not None:
-            values: dict[str, Any] = loads(row.state)
-            await write_state(tx, tuple((row.plugin, message_id, key, dumps(value)) for key, value in values.items()),
-                              ())
+        values: dict[str, Any] = loads(row.state) if row.state is not None and row.plugin is not None else {}
+        await put_sent_card(tx, message_id, row.content, now,
+                            tuple((row.plugin or "", key, dumps(value)) for key, value in values.items()))
     return True
 
 
 async def record_retry(tx: Tx, row: OutboxRow, next_at: float, detail: str) -> None:
     """A transient failure: try again at `next_at`."""
-    await tx.run("UPDATE outbox SET attempts = attempts + 1, next_at = ?, detail = ?, holder = NULL, "
-                 "lease_until = NULL WHERE id = ? AND status = ?", (next_at, detail, row.id, PENDING))
+    await tx.run("UPDATE outbox SET attempts = attempts + 1, next_at = ?, detail = ? WHERE id = ? AND status = ?",
+                 (next_at, detail, row.id, PENDING))
 
 
 async def record_failed(tx: Tx, row: OutboxRow, detail: str, now: float) -> None:

@@ -113,7 +113,7 @@ TABLES: dict[str, dict[str, type]] = {
     "outbox": {
         "id": str, "plugin": str, "source": str, "source_card": str, "kind": str, "receive_id_type": str,
         "receive_id": str, "msg_type": str, "content": str, "state": str, "in_thread": int, "status": str,
-        "attempts": int, "next_at": float, "holder": str, "lease_until": float, "message_id": str,
+        "attempts": int, "next_at": float, "holder": str, "message_id": str,
         "detail": str, "created_at": float, "sent_at": float,
     },
     "timers": {

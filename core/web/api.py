@@ -3,6 +3,9 @@
     curl -H "Authorization: Bearer $CARDBOT_API_TOKEN" -d '{"receive_id_type": "chat_id",
          "receive_id": "oc_…", "card": {…}}' http://127.0.0.1:8000/api/cards     →  {"message_id": "om_…", …}
 
+`"state": {"approvals": {"amount": 120}}` gives the card its starting state (plugin → values), committed
+with version 1: the plugin reads it as `state.card`.
+
 Off (404) unless `CARDBOT_API_TOKEN` is set; 401 without the right bearer token.
 """
 
@@ -14,6 +17,7 @@ from ..errors import CallbackRejected, CardInvalid
 from ..lark import RECEIVE_ID_TYPES, LarkError
 from ..protocol.jsonbody import load_object
 from ..protocol.signature import constant_time_equal
+from ..sending import initial_state
 from .answers import json_answer
 
 
@@ -21,11 +25,13 @@ async def send_card(request: Request):
     """Send the card in the body and store it; answer its message id."""
     runtime = request.app.ctx.runtime
     _authorize(request, runtime.secrets.api_token)
-    receive_id_type, receive_id, card, uuid = _read_body(request.body)
+    receive_id_type, receive_id, card, uuid, state = _read_body(request.body)
     try:
-        sent = await runtime.sender.send_async(receive_id_type, receive_id, card, uuid=uuid)
+        sent = await runtime.sender.send_async(receive_id_type, receive_id, card, uuid=uuid, state=state)
     except CardInvalid as error:
         raise CallbackRejected(400, f"not a valid card: {error}") from None
+    except ValueError as error:  # the state
+        raise CallbackRejected(400, str(error)) from None
     except LarkError as error:
         return json_answer({"error": str(error), "lark_code": error.code, "request_id": error.request_id}, 502)
     return json_answer({"message_id": sent.message_id, "version": sent.version, "warnings": sent.warnings})
@@ -39,7 +45,7 @@ def _authorize(request: Request, token: str | None) -> None:
         raise CallbackRejected(401, "send Authorization: Bearer <CARDBOT_API_TOKEN>")
 
 
-def _read_body(body: bytes) -> tuple[str, str, dict, str | None]:
+def _read_body(body: bytes) -> tuple[str, str, dict, str | None, dict | None]:
     try:
         data = load_object(body or b"null")
     except CallbackRejected as refused:
@@ -55,4 +61,10 @@ def _read_body(body: bytes) -> tuple[str, str, dict, str | None]:
         raise CallbackRejected(400, "card must be a JSON object (the card itself, not a string)")
     if uuid is not None and (not isinstance(uuid, str) or not 0 < len(uuid) <= 50):
         raise CallbackRejected(400, "uuid must be a string of at most 50 characters")
-    return receive_id_type, receive_id, card, uuid
+    state = data.get("state")
+    if state is not None:
+        try:
+            initial_state(state)
+        except ValueError as error:
+            raise CallbackRejected(400, str(error)) from None
+    return receive_id_type, receive_id, card, uuid, state
