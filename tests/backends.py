@@ -15,10 +15,14 @@ import contextlib
 import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+from cardbot.config import parse_config
+from cardbot.store import Store, open_store
 
 VARIABLE = "CARDBOT_TEST_POSTGRES"
 
@@ -84,3 +88,8 @@ def database_for(backend: str) -> Iterator[str | None]:
         return
     with fresh_database() as url:
         yield url
+
+
+async def open_at(database: Path | str) -> Store:
+    """A Store on `database` (a SQLite path or a PostgreSQL URL), with default settings otherwise."""
+    return await open_store(parse_config({"bot": {"database": str(database)}}, Path("/tmp/plugins.toml")).bot)

@@ -10,7 +10,7 @@ import pytest
 
 from cardbot.testing import FakeLarkPlatform
 from cardbot.testing.server import server_environment
-from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, button_card, new_message_id, put_card, show_card
+from support import BOT_COMMAND, SECRETS, TEST_PLUGINS, button_card, new_message_id, plugin_state, put_card, show_card
 
 APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
 CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.echo_sync]\nenabled = true\nmodule = "cardbot_testplugins.echo_sync"\n'
@@ -138,11 +138,41 @@ def test_the_api_requires_the_bearer_token(api_bot, lark, token, status):
     ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {"schema": "2.0", "body": {"elements": [
         {"tag": "action", "actions": []}]}}}, "not a valid card"),
     ([1, 2], "send a JSON object"),
+    ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {}, "state": ["x"]}, "state must map plugin"),
+    ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {}, "state": {"vote": 3}},
+     "state['vote'] must be an object"),
+    ({"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": {}, "state": {"vote": {"": 1}}},
+     "keys must be non-empty strings"),
 ])
 def test_the_api_refuses_bad_bodies_with_400(api_bot, lark, body, reason):
     response = post_card(api_bot, body)
     assert response.status_code == 400 and reason in response.json()["error"]
     assert not lark.messages
+
+
+def test_the_api_gives_the_card_its_starting_state_which_its_plugin_reads(api_bot, lark, kit):
+    card = button_card("echo_sync")
+    state = {"echo_sync": {"requester": "ou_req", "amount": 120}, "counter": {"n": 2}}
+    response = post_card(api_bot, {"receive_id_type": "chat_id", "receive_id": "oc_ci", "card": card,
+                                   "state": state})
+    assert response.status_code == 200, response.text
+    message_id = response.json()["message_id"]
+    assert plugin_state(api_bot, "echo_sync", message_id) == state["echo_sync"]
+    assert plugin_state(api_bot, "counter", message_id) == state["counter"]
+
+
+def test_send_gives_the_card_its_starting_state(tmp_path, lark):
+    result = send(tmp_path, lark, "--chat-id", "oc_team", "--state", "echo_sync", '{"amount": 120}', "--state",
+                  "counter", '{"n": 1}', "-", stdin=json.dumps(button_card("echo_sync")))
+    assert result.returncode == 0, result.stderr
+    message_id = result.stdout.strip()
+    conn = sqlite3.connect(tmp_path / "cardbot.db")
+    rows = conn.execute("SELECT plugin, key, value FROM plugin_state WHERE message_id = ? ORDER BY plugin",
+                        (message_id,)).fetchall()
+    assert rows == [("counter", "n", "1"), ("echo_sync", "amount", "120")]
+    bad = send(tmp_path, lark, "--chat-id", "oc_team", "--state", "echo_sync", "[1]", "-",
+               stdin=json.dumps(button_card("echo_sync")))
+    assert bad.returncode == 2 and "--state echo_sync: give a JSON object" in bad.stderr
 
 
 def test_the_api_reports_a_lark_failure_as_502(api_bot, lark):

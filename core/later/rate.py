@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import Callable
+from typing import Awaitable, Callable
 
 WINDOW = 1.0
 
@@ -18,8 +18,9 @@ WINDOW = 1.0
 class RateLimit:
     """Sliding one-second windows: at most `per_app` calls in all, and `per_target` for one target."""
 
-    def __init__(self, per_app: int = 50, per_target: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
-        self._per_app, self._per_target, self._clock = per_app, per_target, clock
+    def __init__(self, per_app: int = 50, per_target: int = 5, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._per_app, self._per_target, self._clock, self._sleep = per_app, per_target, clock, sleep
         self._app: deque[float] = deque()
         self._targets: dict[str, deque[float]] = {}
         self._lock = asyncio.Lock()
@@ -39,7 +40,7 @@ class RateLimit:
                     calls.append(now)
                     self._forget_idle(now)
                     return
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
 
     @staticmethod
     def _delay(window: deque[float], limit: int, now: float) -> float:

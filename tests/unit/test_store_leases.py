@@ -11,32 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from cardbot.config import parse_config
 from cardbot.errors import ConfigError
-from cardbot.store import CardChange, Store, TurnLost, open_store
+from cardbot.store import CardChange, Store, TurnLost
 from cardbot.store import clicks
 from cardbot.store.schema import SCHEMA_VERSION, open_database
 
-from backends import fresh_database, postgres_unavailable_reason
+from backends import open_at
 
 LEASE = 90.0
 A, B = "proc-a/1", "proc-b/1"
-
-
-async def open_at(database: Path | str) -> Store:
-    return await open_store(parse_config({"bot": {"database": str(database)}}, Path("/tmp/plugins.toml")).bot)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path):
-    if request.param == "sqlite":
-        yield tmp_path / "cardbot.db"
-        return
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    with fresh_database() as url:
-        yield url
 
 
 def run(database, work):
