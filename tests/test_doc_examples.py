@@ -24,7 +24,8 @@ DOCS = ROOT / "docs"
 PLUGINS_MD = DOCS / "plugins.md"
 PAGES = sorted(DOCS.rglob("*.md"))
 EXAMPLES_PY = TEST_PLUGINS / "cardbot_testplugins" / "examples.py"
-MARKER = "<!-- from tests/testplugins/cardbot_testplugins/examples.py -->"
+MARKER = re.compile(r"<!-- from (tests/testplugins/cardbot_testplugins/\w+\.py) -->")
+"""Marks the ```python block after it as a verbatim excerpt of that test plugin (examples.py, approvals.py)."""
 BOT_OPEN_ID = "ou_bot_5c1e"
 APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
 CONFIG = '''
@@ -51,28 +52,30 @@ EXAMPLES = _examples_module()
 EXPENSE_CARD, LUNCH_CARD = EXAMPLES.EXPENSE_CARD, EXAMPLES.LUNCH_CARD
 
 
-def quoted_blocks(page: Path) -> list[str]:
-    """The ```python blocks of `page` that the line just before them marks as coming from examples.py."""
-    found = re.findall(r"^" + re.escape(MARKER) + r"\n```python\n(.*?)^```$", page.read_text(encoding="utf-8"),
-                       flags=re.MULTILINE | re.DOTALL)
-    return found
+def quoted_blocks(page: Path) -> list[tuple[str, str]]:
+    """(file, code) of each ```python block of `page` that the line just before marks as quoting a test plugin."""
+    return re.findall(r"^" + MARKER.pattern + r"\n```python\n(.*?)^```$", page.read_text(encoding="utf-8"),
+                      flags=re.MULTILINE | re.DOTALL)
 
 
-def test_the_worked_examples_quote_examples_py():
-    assert len(quoted_blocks(PLUGINS_MD)) >= 6, "docs/plugins.md must quote the claims and each of the four examples"
+def test_the_worked_examples_quote_the_tested_plugins():
+    files = [file for file, _ in quoted_blocks(PLUGINS_MD)]
+    assert files.count("tests/testplugins/cardbot_testplugins/examples.py") >= 6, (
+        "docs/plugins.md must quote the claims and each of the four examples")
+    assert "tests/testplugins/cardbot_testplugins/approvals.py" in files, "and the approval example"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
-def test_every_block_quoted_from_examples_py_is_in_it_verbatim(page):
-    source = EXAMPLES_PY.read_text(encoding="utf-8")
-    for block in quoted_blocks(page):
-        assert block in source, f"{page.name} quotes code that examples.py does not have:\n{block}"
+def test_every_quoted_block_is_in_its_plugin_verbatim(page):
+    for file, block in quoted_blocks(page):
+        source = (ROOT / file).read_text(encoding="utf-8")
+        assert block in source, f"{page.name} quotes code that {file} does not have:\n{block}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
 def test_every_marker_is_followed_by_a_python_block(page):
     lines = page.read_text(encoding="utf-8").splitlines()
-    markers = [number for number, line in enumerate(lines) if line == MARKER]
+    markers = [number for number, line in enumerate(lines) if MARKER.fullmatch(line)]
     assert all(number + 1 < len(lines) and lines[number + 1] == "```python" for number in markers), page
     assert len(markers) == len(quoted_blocks(page))
 
