@@ -156,7 +156,8 @@ class Runtime:
             log.info("waiting up to %g s for %d click(s) still running and %d late result(s) to push", grace,
                      len(clicks), len(self._background))
             await asyncio.wait(clicks | self._background, timeout=grace)
-        for task in self._background | self.clicks.unfinished() | self.events.unfinished():
+        leftover = self._background | self.clicks.unfinished() | self.events.unfinished()
+        for task in leftover | ({self._dispatching} if self._dispatching is not None else set()):
             task.cancel()
         await self.presence.stop()
         for plugin in self.host.plugins.values():
