@@ -68,6 +68,12 @@ class BotSettings:
     card_retention_days: float = 0.0
     """Delete stored cards (with their history, state and records) this long after their last change; 0 keeps
     them. Lark lets a card be updated for 14 days and clicked for 30 (JSON 1.0), so 30 or more is safe."""
+    long_connection: bool = False
+    """Also receive callbacks and events over Lark's long connection (a WebSocket the bot opens with
+    LARK_APP_ID / LARK_APP_SECRET): for a bot with no public callback URL. One connection per worker."""
+    callback_url: bool = True
+    """Serve `POST /lark/callback`. False (with long_connection) answers it 404: everything comes over the
+    long connection."""
     timezone: str = "UTC"
     """The IANA time zone plugins read times of day in (`poll … --close-at 17:00`); `bot.timezone`."""
     access_log: bool = False
@@ -106,6 +112,8 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "dedupe_retention_hours": (int, float),
     "history_retention_days": (int, float),
     "card_retention_days": (int, float),
+    "long_connection": (bool,),
+    "callback_url": (bool,),
     "timezone": (str,),
     "access_log": (bool,),
     "log_level": (str,),
@@ -259,6 +267,9 @@ def _check_bot(settings: BotSettings, path: Path) -> None:
         raise ConfigError(f"{path}: [bot] hard_limit must not be shorter than deadline")
     if settings.history_retention_days < 0:
         raise ConfigError(f"{path}: [bot] history_retention_days must be 0 (keep forever) or more")
+    if not (settings.callback_url or settings.long_connection):
+        raise ConfigError(f"{path}: [bot] callback_url = false needs long_connection = true: else nothing could "
+                          f"reach the bot")
     if settings.card_retention_days < 0:
         raise ConfigError(f"{path}: [bot] card_retention_days must be 0 (keep forever) or more")
     try:

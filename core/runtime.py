@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from zoneinfo import ZoneInfo
 
 from .action import Action
@@ -23,10 +24,13 @@ from .failures import describe
 from .events import BotIdentity, EventPipeline
 from .lark import LarkClient
 from .lark.previews import PreviewRefresher
+from .longconn import LongConnection, Refused
 from .later import Dispatcher, TimerRuns, Timers
 from .store.effects import Effects
 from .previews import PreviewPipeline
-from .protocol import CallbackAuth
+from .protocol import CallbackAuth, classify
+from .protocol.jsonbody import load_object
+from .receiving import Reply, receive
 from .registry import PluginHost, load_plugins
 from .presence import Presence
 from .sending import CardSender
@@ -62,6 +66,9 @@ class Runtime:
         timer_runs = TimerRuns(host, self.runner, store, config.bot, self.bot, self.clicks.turns, self.presence.token)
         self.dispatcher = Dispatcher(store, self.lark, timer_runs, self.presence.token, config.bot)
         self._dispatching: asyncio.Task | None = None
+        self.long_connection = LongConnection(secrets, self._from_long_connection) if config.bot.long_connection \
+            else None
+        self._connecting: asyncio.Task | None = None
         self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot, self.presence.token)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
@@ -88,7 +95,25 @@ class Runtime:
             if timers.changes():
                 await store.commit_effects(Effects(source=f"startup:{plugin.name}", timers=timers.changes()))
         runtime._dispatching = asyncio.create_task(runtime.dispatcher.run())
+        if runtime.long_connection is not None:
+            runtime._connecting = asyncio.create_task(runtime._keep_connected(runtime.long_connection))
         return runtime
+
+    async def _keep_connected(self, connection: LongConnection) -> None:
+        try:
+            await connection.run()
+        except Refused as refused:
+            log.error("the long connection was refused for good: %s; callbacks can only come to the callback URL",
+                      refused)
+
+    async def _from_long_connection(self, payload: bytes) -> Reply:
+        """A payload from the long connection: plain JSON over an authenticated channel (no signature to check;
+        the dedupe is the callback URL's), through the same journey."""
+        started = time.monotonic()
+        envelope = classify(load_object(payload))
+        if envelope.kind == "challenge":
+            return Reply({"challenge": envelope.challenge})
+        return await receive(self, envelope, started, keep_forever=False)
 
     def _wake_dispatcher(self) -> None:
         self.dispatcher.wake()
@@ -147,6 +172,8 @@ class Runtime:
     async def _stop(self) -> None:
         if self._maintenance is not None:
             self._maintenance.cancel()
+        if self.long_connection is not None:
+            await self.long_connection.stop()  # answers under way go out first; Lark sends the rest elsewhere
         await self.dispatcher.stop()  # no new timers from here on: one due during the grace runs at the next start
         grace = self.config.bot.shutdown_grace
         clicks = self.clicks.unfinished() | self.events.unfinished()  # a late click also has a task in _background
@@ -157,7 +184,7 @@ class Runtime:
                      len(clicks), len(self._background))
             await asyncio.wait(clicks | self._background, timeout=grace)
         leftover = self._background | self.clicks.unfinished() | self.events.unfinished()
-        for task in leftover | ({self._dispatching} if self._dispatching is not None else set()):
+        for task in leftover | {task for task in (self._dispatching, self._connecting) if task is not None}:
             task.cancel()
         await self.presence.stop()
         for plugin in self.host.plugins.values():

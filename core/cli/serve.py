@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import logging
 import tempfile
 from pathlib import Path
 
-from ..config import load_config
+from ..config import LarkSecrets, load_config
+from ..errors import ConfigError
 from ..logs import configure_logging
+from ..longconn import Refused, Unavailable, fetch_endpoint
 from ..registry import load_plugins
 from ..store.opening import prepare_database
+
+log = logging.getLogger("cardbot")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=_positive, help="worker processes sharing the database (default [bot] workers, 1)")
     parser.add_argument("--dev", action="store_true",
                         help="with no secrets set, accept unsigned callbacks from loopback (never in production)")
+    parser.add_argument("--long-connection", action="store_true",
+                        help="also receive over Lark's long connection (as [bot] long_connection = true)")
     parser.set_defaults(run=run)
 
 
@@ -40,14 +47,16 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     configure_logging(config.bot.log_level)
     load_plugins(config)  # fail fast, once, with a clear message
+    if args.long_connection or config.bot.long_connection:
+        check_long_connection(LarkSecrets.from_env())
     asyncio.run(prepare_database(config.bot))  # the schema once, before the workers share the database
     workers = args.workers or config.bot.workers
     with contextlib.ExitStack() as cleanup:
         # several workers: one that cannot start writes its reason here, for this process to print once
         report = (Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cardbot-start-"))) / "error"
                   if workers > 1 else None)
-        loader = AppLoader(factory=functools.partial(create_app, ServeOptions(args.config, dev=args.dev,
-                                                                              startup_report=report)))
+        options = ServeOptions(args.config, dev=args.dev, long_connection=args.long_connection, startup_report=report)
+        loader = AppLoader(factory=functools.partial(create_app, options))
         app = loader.load()
         app.prepare(
             host=args.host or config.bot.host,
@@ -66,6 +75,17 @@ def run(args: argparse.Namespace) -> int:
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
+
+
+def check_long_connection(secrets: LarkSecrets) -> None:
+    """Ask Lark for a long-connection endpoint once: a refusal (wrong credentials, …) stops start-up with it;
+    no answer is only a warning (each worker keeps trying)."""
+    try:
+        fetch_endpoint(secrets.api_base, secrets.app_id, secrets.app_secret)
+    except Refused as refused:
+        raise ConfigError(f"the long connection was refused: {refused}") from None
+    except Unavailable as unavailable:
+        log.warning("the long connection cannot be checked now (%s); the workers keep trying", unavailable)
 
 
 def _positive(text: str) -> int:

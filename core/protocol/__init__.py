@@ -7,7 +7,7 @@
 
 from .answer import render_answer
 from .crypto import decrypt
-from .envelope import CallbackAuth, Envelope, open_envelope
+from .envelope import CallbackAuth, Envelope, classify, open_envelope
 from .parse import parse_action
 from .signature import legacy_signature, v2_signature
 
@@ -16,6 +16,7 @@ __all__ = [
     "Envelope",
     "decrypt",
     "legacy_signature",
+    "classify",
     "open_envelope",
     "parse_action",
     "render_answer",

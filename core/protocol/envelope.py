@@ -157,6 +157,12 @@ def _plaintext(body: dict[str, Any], key: str | None) -> dict[str, Any]:
         raise CallbackRejected(400, UNDECRYPTABLE) from None
 
 
+def classify(payload: dict[str, Any]) -> Envelope:
+    """What kind of callback a plain JSON body is, with no authentication: for bodies that arrive over an
+    already authenticated channel (the long connection). CallbackRejected(400) when Lark sends no such body."""
+    return _classify(payload)
+
+
 def _classify(payload: dict[str, Any]) -> Envelope:
     if payload.get("type") == "url_verification":
         challenge = payload.get("challenge")

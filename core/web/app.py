@@ -35,6 +35,8 @@ class ServeOptions:
 
     config_path: Path
     dev: bool = False
+    long_connection: bool = False
+    """`serve --long-connection`: as `[bot] long_connection = true`."""
     startup_report: Path | None = None
     """With several workers: where a worker that cannot start writes its reason (the main process prints
     it once and exits 2); None: the worker prints it itself."""
@@ -62,6 +64,8 @@ def create_app(options: ServeOptions) -> Sanic:
     config = load_config(options.config_path)
     if options.dev:
         config = replace(config, bot=replace(config.bot, dev=True))
+    if options.long_connection:
+        config = replace(config, bot=replace(config.bot, long_connection=True))
     configure_logging(config.bot.log_level)
     app = Sanic(APP_NAME)
     app.config.REQUEST_MAX_SIZE = config.bot.max_body_bytes
