@@ -56,6 +56,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from requests.structures import CaseInsensitiveDict
 
+from .long_gateway import FakeLarkGateway
 from .lark_rules import CardUpdate, LarkRules, PreviewRefresh, Refused
 
 MESSAGES_PATH = "/open-apis/im/v1/messages"
@@ -65,8 +66,9 @@ ROUTES = {
     ("POST", MESSAGES_PATH): "send",
     ("POST", "/open-apis/interactive/v1/card/update"): "update",
     ("POST", "/open-apis/im/v2/url_previews/batch_update"): "preview_refresh",
+    ("POST", "/callback/ws/endpoint"): "ws_endpoint",
 }
-KINDS = ("token", "bot_info", "send", "reply", "update", "patch", "preview_refresh")
+KINDS = ("token", "bot_info", "send", "reply", "update", "patch", "preview_refresh", "ws_endpoint")
 """What `fail_next` and `delay` can target besides an exact path; `patch` is PATCH /open-apis/im/v1/messages/:id,
 `reply` POST /open-apis/im/v1/messages/:id/reply."""
 
@@ -105,8 +107,10 @@ class FakeLarkPlatform(LarkRules):
     def __init__(self, app_id: str = "cli_test", app_secret: str = "secret", *, expire: int = 7200,
                  bot_open_id: str = "ou_bot", bot_name: str = "cardbot test bot", preview_max_requests: int = 5,
                  preview_window: float = 1.0, preview_token_seconds: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, gateway: FakeLarkGateway | None = None) -> None:
         self.app_id, self.app_secret, self.expire, self._clock = app_id, app_secret, expire, clock
+        self.gateway = gateway
+        """The long-connection gateway `POST /callback/ws/endpoint` hands out (None: the app has none)."""
         self.bot_open_id, self.bot_name = bot_open_id, bot_name
         self.preview_max_requests, self.preview_window = preview_max_requests, preview_window
         self.preview_token_seconds = preview_token_seconds
@@ -262,6 +266,10 @@ class FakeLarkPlatform(LarkRules):
         if request.kind is None:
             return 404, {"code": 404, "msg": f"FakeLarkPlatform has no API {request.method} {request.path}"}, {}
         body = request.json if isinstance(request.json, dict) else {}
+        if request.kind == "ws_endpoint":  # no tenant token: the app's id and secret are in the body
+            if self.gateway is None:
+                return 200, {"code": 1000040343, "msg": "the long connection is not set up for this app"}, {}
+            return 200, self.gateway.endpoint(request.json), {}
         try:
             with self._lock:
                 if request.kind != "token":
