@@ -1,5 +1,6 @@
 """`RateLimit`: keep to Lark's request limits by waiting: so many calls a second for the app, and fewer for
-each single message or chat (50/s per app, 5/s per message; https://open.feishu.cn/document/server-docs/im-v1/message/create).
+each single message or chat (50/s per app, 5/s per message or chat;
+https://open.feishu.cn/document/server-docs/im-v1/message/create).
 
     limit = RateLimit(per_app=50, per_target=5)
     await limit.wait("om_1")        # returns once a call for om_1 may go

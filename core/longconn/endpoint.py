@@ -53,7 +53,9 @@ class ClientConfig:
         for key, field in (("ReconnectCount", "reconnect_count"), ("ReconnectInterval", "reconnect_interval"),
                            ("ReconnectNonce", "reconnect_nonce"), ("PingInterval", "ping_interval")):
             value = data.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 or key == "ReconnectCount"):
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if value >= 0 or key == "ReconnectCount":
                 changes[field] = int(value) if field == "reconnect_count" else float(value)
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -42,11 +42,11 @@ def _frame_class() -> type[Message]:
     header.field.add(name="key", number=1, label=required, type=kinds.TYPE_STRING)
     header.field.add(name="value", number=2, label=required, type=kinds.TYPE_STRING)
     frame = schema.message_type.add(name="Frame")
-    for name, number, label, kind in (("SeqID", 1, required, kinds.TYPE_UINT64), ("LogID", 2, required, kinds.TYPE_UINT64),
-                                      ("service", 3, required, kinds.TYPE_INT32), ("method", 4, required, kinds.TYPE_INT32),
-                                      ("payload_encoding", 6, optional, kinds.TYPE_STRING),
-                                      ("payload_type", 7, optional, kinds.TYPE_STRING),
-                                      ("payload", 8, optional, kinds.TYPE_BYTES), ("LogIDNew", 9, optional, kinds.TYPE_STRING)):
+    fields = (("SeqID", 1, required, kinds.TYPE_UINT64), ("LogID", 2, required, kinds.TYPE_UINT64),
+              ("service", 3, required, kinds.TYPE_INT32), ("method", 4, required, kinds.TYPE_INT32),
+              ("payload_encoding", 6, optional, kinds.TYPE_STRING), ("payload_type", 7, optional, kinds.TYPE_STRING),
+              ("payload", 8, optional, kinds.TYPE_BYTES), ("LogIDNew", 9, optional, kinds.TYPE_STRING))
+    for name, number, label, kind in fields:
         frame.field.add(name=name, number=number, label=label, type=kind)
     frame.field.add(name="headers", number=5, label=repeated, type=kinds.TYPE_MESSAGE, type_name=".pbbp2.Header")
     pool = descriptor_pool.DescriptorPool()

@@ -121,8 +121,8 @@ def read_claims(plugin: str, returned: Any) -> Claims:
     if isinstance(returned, Mapping):
         unknown = sorted(set(returned) - set(KINDS) - {MESSAGES})
         if unknown:
-            raise ConfigError(f"plugin {plugin!r}: cardbot_claims returned unknown kind(s) {', '.join(map(repr, unknown))}; "
-                              f"known: {', '.join(KINDS)}, {MESSAGES}")
+            raise ConfigError(f"plugin {plugin!r}: cardbot_claims returned unknown kind(s) "
+                              f"{', '.join(map(repr, unknown))}; known: {', '.join(KINDS)}, {MESSAGES}")
         messages = returned.get(MESSAGES, False)
         if not isinstance(messages, bool):
             raise ConfigError(f"plugin {plugin!r}: cardbot_claims {MESSAGES} must be true or false, not {messages!r}")

@@ -25,7 +25,8 @@ class PluginRow:
     source: str
     version: str | None = None
     claims: tuple[str, ...] = ()
-    """Every claim as its `[owners]` key: `vote`, `name:expense_form`, `command:poll`, `url:…`, `event:…`, `messages`."""
+    """Every claim as its `[owners]` key: `vote`, `name:expense_form`, `command:poll`, `url:…`, `event:…`,
+    `messages`."""
     owns: tuple[str, ...] = ()
     problem: str | None = None
 
