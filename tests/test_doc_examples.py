@@ -10,7 +10,6 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ import pytest
 
 from cardbot.protocol.crypto import decrypt
 from cardbot.testing import FakeLarkPlatform, LarkCallbacks
-from support import ENCRYPT_KEY, ROOT, SECRETS, TEST_PLUGINS, new_message_id, put_card, show_card, start_server
+from support import (ENCRYPT_KEY, ROOT, SECRETS, TEST_PLUGINS, eventually, lark_app, new_message_id, put_card,
+                     show_card, start_server)
 
 DOCS = ROOT / "docs"
 PLUGINS_MD = DOCS / "plugins.md"
@@ -27,7 +27,6 @@ EXAMPLES_PY = TEST_PLUGINS / "cardbot_testplugins" / "examples.py"
 MARKER = re.compile(r"<!-- from (tests/testplugins/cardbot_testplugins/\w+\.py) -->")
 """Marks the ```python block after it as a verbatim excerpt of that test plugin (examples.py, approvals.py)."""
 BOT_OPEN_ID = "ou_bot_5c1e"
-APP = {"LARK_APP_ID": "cli_test", "LARK_APP_SECRET": "secret"}
 CONFIG = '''
 [bot]
 database = "cardbot.db"
@@ -88,19 +87,9 @@ def lark():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, lark):
-    bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={**SECRETS, **APP, "LARK_API_BASE": lark.base_url})
+    bot = start_server(tmp_path_factory.mktemp("bot"), CONFIG, env={**SECRETS, **lark_app(lark)})
     yield bot
     bot.stop()
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
-    """`check()` once it is truthy; fails naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def click(server, kit: LarkCallbacks, **fields: Any) -> dict:
