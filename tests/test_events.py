@@ -14,7 +14,7 @@ from support import database_snapshot, eventually, lark_app, plaintext, recorded
 
 BOT_OPEN_ID = "ou_bot_events"
 EVENTS = ["im.chat.member.bot.added_v1", "im.chat.access_event.bot_p2p_chat_entered_v1", "p2p_chat_create"]
-CLAIMS = {"events": EVENTS, "commands": ["echo", "hang"], "messages": True}
+CLAIMS = {"events": EVENTS, "commands": ["echo", "hang", "decline"], "messages": True}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,18 @@ def test_a_command_gets_the_args_with_other_people_resolved(recording, kit, lark
     entry = eventually(lambda: [e for e in recorded(folder, "cardbot_command") if e["name"] == "echo"], "echo")[0]
     assert entry["args"] == ["two words", "ou_alice", "plain"]
     assert [mention["open_id"] for mention in entry["mentions"]] == ["ou_alice"]
+
+
+def test_a_command_declined_on_purpose_tells_the_person_why(recording, kit, lark):
+    server, _ = recording
+    body, headers = kit.message_receive("@_user_1 decline", chat_id="oc_no", mentions=[(BOT_OPEN_ID, "bot")])
+    message_id = plaintext(body)["event"]["message"]["message_id"]
+    lark.register_message(message_id, "oc_no")
+    server.post("/lark/callback", body, headers)
+    reply = eventually(lambda: [sent for sent in list(lark.messages.values()) if sent.get("reply_to") == message_id],
+                       "the reply")[0]
+    assert (reply["msg_type"], reply["content"]) == ("text", {"text": "You may not do that here"})
+    assert "plugin 'recorder' declined cardbot_command: You may not do that here" in server.log()
 
 
 def test_an_event_pushed_again_runs_once(recording, kit):

@@ -166,10 +166,15 @@ class EventPipeline:
                                              bot=self._bot, outbox=outbox, timers=timers, **kwargs)
             if reply_to is not None and result is not None:
                 queue_reply(outbox, reply_to, result, plugin.name, hook)
-        except ActionFailed as failure:
+        except ActionFailed as failure:  # on purpose: the person is told why (as a click's error toast does)
             reason = readable_message(failure)
             log.info("plugin %r declined %s: %s", plugin.name, hook, reason)
-            return Ending(DONE, f"declined: {reason}", plugin.name)
+            told = Outbox(plugin.name)
+            if reply_to is not None and reason:
+                told.reply(reply_to.message_id, text=reason)
+            return Ending(DONE, f"declined: {reason}", plugin.name, later(reply_to.delivery_id if reply_to else
+                                                                          kwargs["event"].delivery_id, None, told,
+                                                                          Timers(plugin.name)))
         except HardLimitReached:
             log.error("plugin %r: %s still running at the hard limit; cut off", plugin.name, hook)
             return Ending(TIMED_OUT, "still running at the hard limit; cut off", plugin.name)

@@ -4,7 +4,7 @@ what $CARDBOT_RECORDER_CLAIMS (a JSON mapping of claim kinds, as cardbot_claims 
 Clicks get the toast "recorded"; a click whose value has "card": {...} also answers with that card, one with
 "variables": {...} changes a template card's variables, one with "refresh": true refreshes its link preview.
 Commands and messages are answered with the reply text "recorded <name>" (the command `hang` first sleeps
-for a minute, for crash tests); events raise when their body has "explode"; link previews with a title and
+for a minute, for crash tests; `decline` raises ActionFailed); events raise when their body has "explode"; link previews with a title and
 the card in $CARDBOT_RECORDER_PREVIEW_CARD (JSON), if set; a URL containing "slow" takes 5 s to preview.
 """
 
@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from cardbot import LinkPreview, Patch, hookimpl, thaw
+from cardbot import ActionFailed, LinkPreview, Patch, hookimpl, thaw
 
 
 def _record(hook, value):
@@ -47,6 +47,8 @@ def cardbot_command(command, message):
                                 "syntax_error": command.syntax_error, "message": message.to_json()})
     if command.name == "hang":
         time.sleep(60)
+    if command.name == "decline":
+        raise ActionFailed("You may not do that here")
     return f"recorded {command.name}"
 
 
