@@ -69,7 +69,8 @@ class Runtime:
         self.long_connection = LongConnection(secrets, self._from_long_connection) if config.bot.long_connection \
             else None
         self._connecting: asyncio.Task | None = None
-        self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot, self.presence.token)
+        self.previews = PreviewPipeline(host, self.runner, store, config.bot, self.bot, self.clicks.turns,
+                                        self.presence.token)
         self._background: set[asyncio.Task] = set()
         self._maintenance: asyncio.Task | None = None
         self._stopping: asyncio.Future | None = None

@@ -30,6 +30,8 @@ from typing import AsyncIterator, Coroutine, Protocol
 from ..errors import StoreBusy
 from ..store import CardChange, Delivery, Store, StoredCard
 from ..store.clicks import WAIT_TURN_SECONDS, Claim, StateRows
+from ..store.effects import Effects
+
 
 class Click(Protocol):
     """What takes a turn on a card: a click (pipeline.py), or a timer's run that targets a card.
@@ -145,11 +147,13 @@ class CardTurns:
         return committed.version
 
     async def finish(self, turn: Turn | None, click: Click, status: str, toast_json: str | None,
-                     detail: str | None, plugin: str | None, *, end_turn: bool = True) -> None:
-        """Record a click that changed nothing; with `end_turn`, its turn (if held) ends with that write."""
+                     detail: str | None, plugin: str | None, *, end_turn: bool = True,
+                     effects: Effects | None = None) -> None:
+        """Record a click that changed nothing (with `effects`, e.g. a failed timer's own removal); with
+        `end_turn`, its turn (if held) ends with that write."""
         ending = turn is not None and turn.held and end_turn and not turn.ended
         await self._store.finish_click(click.delivery_id, click.card_id, click.holder, status, toast_json,
-                                       detail, plugin, lease_holder=click.holder if ending else None)
+                                       detail, plugin, lease_holder=click.holder if ending else None, effects=effects)
         if ending and turn is not None:
             turn.ended = True
 
@@ -182,26 +186,36 @@ class CardTurns:
         )
 
     async def _wait_for_lease(self, click: Click, preload: str | None) -> Claim | None:
-        """Another process has the card: try again until it is ours, or None at the hard limit. Between
+        """Another process has the card: try again until it is ours, or None at the hard limit."""
+        return await self.wait_for_lease(click.card_id, click.holder, click.started + self._hard_limit, preload)
+
+    async def wait_for_lease(self, message_id: str, holder: str, until: float, preload: str | None = None
+                             ) -> Claim | None:
+        """Take the card's lease for `holder` once it is free, or None at `until` (time.monotonic()). Between
         tries it only reads whether the card looks free, so waiting adds no write for the holder to queue
-        behind; a try (a write) also renews its place in line, at least every LINE_RENEWAL seconds."""
+        behind; a try (a write) also renews its place in line, at least every LINE_RENEWAL seconds. For work
+        that holds a card without a click of its own (a link preview storing its card), give the lease back
+        with `release`."""
         first, longest = self._store.turn_delays
         delay = first
-        message_id = click.card_id
         tried_at = 0.0
         while True:
             looked_at = time.monotonic()
-            if looked_at - tried_at >= LINE_RENEWAL or await self._store.lease_may_be_free(message_id, click.holder):
+            if looked_at - tried_at >= LINE_RENEWAL or await self._store.lease_may_be_free(message_id, holder):
                 tried_at = looked_at
-                claim = await self._store.lease_card(message_id, click.holder, lease_seconds=self._lease_seconds,
+                claim = await self._store.lease_card(message_id, holder, lease_seconds=self._lease_seconds,
                                                      plugin=preload)
                 if claim is not None:
                     return claim
-            left = click.started + self._hard_limit - time.monotonic()
+            left = until - time.monotonic()
             if left <= 0:
                 return None
             await self._store.wait_for_turn(message_id, min(delay, left), looked_at)
             delay = min(delay * 2, longest)
+
+    async def release(self, message_id: str, holder: str) -> None:
+        """Give back a lease taken with `wait_for_lease`."""
+        await self._give_back(message_id, holder)
 
     async def _give_back(self, message_id: str, holder: str) -> None:
         try:

@@ -25,21 +25,22 @@ from ..protocol import Envelope
 from ..registry import PluginHost
 from ..store import Store
 from ..clicks.dispatch import HardLimitReached, PluginRunner
+from ..clicks.turns import CardTurns
 from .preview import LinkPreview, LinkPreviewRequest, parse_preview_request
 
 log = logging.getLogger("cardbot.previews")
 LINK_PREVIEW_EVENT = "url.preview.get"
 NO_PREVIEW: dict = {}
-TURN_SECONDS = 10.0
-"""A preview holds its card's turn at most this long (it only writes the card)."""
 
 
 class PreviewPipeline:
     """Answers link-preview callbacks for the plugins that claim URL patterns."""
 
     def __init__(self, host: PluginHost, runner: PluginRunner, store: Store, settings: BotSettings,
-                 bot: Bot, process: str) -> None:
-        """`process`: this process's token; the turns previews take on their cards are held under it."""
+                 bot: Bot, turns: CardTurns, process: str) -> None:
+        """`turns`: the clicks' card turns (a preview storing its card takes one); `process`: this process's
+        token, the turns are held under it."""
+        self._turns = turns
         self._holders = (f"{process}/p{number}" for number in itertools.count())
         self._host = host
         self._runner = runner
@@ -102,13 +103,9 @@ class PreviewPipeline:
         """Store `text` as the card's next version (unless it is that already) while holding the card's turn,
         so no click commits meanwhile; its version, or None when the turn did not come by `until`."""
         holder = next(self._holders)
-        delay, longest = self._store.turn_delays
-        while (claim := await self._store.lease_card(card_id, holder, lease_seconds=TURN_SECONDS)) is None:
-            left = until - time.monotonic()
-            if left <= 0:
-                return None
-            await self._store.wait_for_turn(card_id, min(delay, left), time.monotonic())
-            delay = min(delay * 2, longest)
+        claim = await self._turns.wait_for_lease(card_id, holder, until)
+        if claim is None:
+            return None
         try:
             if claim.card is not None and claim.card.card_json == text:
                 return claim.card.version
@@ -117,4 +114,4 @@ class PreviewPipeline:
             return version
         finally:
             if claim.leased:
-                await self._store.release_lease(card_id, holder)
+                await self._turns.release(card_id, holder)
