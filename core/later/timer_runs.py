@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 from ..action import PREVIEW_CARD_PREFIX
 from ..bot import Bot
-from ..clicks import toasts
 from ..clicks.dispatch import PluginFailed, PluginRunner
 from ..clicks.merge import merge_patch
 from ..clicks.turns import CardTurns, Turn
@@ -98,7 +97,7 @@ class TimerRuns:
                                           state=state, config=plugin.config, bot=self._bot, outbox=outbox,
                                           timers=timers)
         except PluginFailed as failure:
-            return await self._failed(plugin, due, run, failure, lease=False)
+            return await self._failed(plugin, due, run, failure)
         await self._store.finish_click(run.delivery_id, run.card_id, run.holder, DONE, None, None, plugin.name,
                                        effects=self._effects(due, run, outbox, timers),
                                        state_writes=state.writes(), state_additions=state.additions())
@@ -111,8 +110,8 @@ class TimerRuns:
             return f"found recorded {turn.earlier.status}; not run again"
         if turn.timed_out or turn.card is None:
             detail = "waited past the hard limit for the card" if turn.timed_out else f"no card {due.card_id}"
-            await self._turns.finish(turn, run, TIMED_OUT if turn.timed_out else FAILED, None, detail, plugin.name)
-            await self._store.drop_timer(due)
+            await self._turns.finish(turn, run, TIMED_OUT if turn.timed_out else FAILED, None, detail, plugin.name,
+                                     effects=self._ran(due, run))
             return detail
         stored = turn.card
         state = State(self._store.state_reader(turn.state), plugin.name, run.card_id)
@@ -124,7 +123,7 @@ class TimerRuns:
                                                   bot=self._bot, outbox=outbox, timers=timers)
             merged = merge_patch(card, stored.card_json, patch, plugin.name)
         except PluginFailed as failure:
-            return await self._failed(plugin, due, run, failure, lease=True, turn=turn)
+            return await self._failed(plugin, due, run, failure, turn)
         if merged is not None and not run.card_id.startswith(PREVIEW_CARD_PREFIX):  # a preview is no message
             outbox.push(run.card_id)
         change = CardChange(
@@ -140,21 +139,20 @@ class TimerRuns:
             return FAILED
         return DONE
 
-    async def _failed(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, failure: PluginFailed, *,
-                      lease: bool, turn: Turn | None = None) -> str:
-        """A failed timer is recorded and removed (it never runs twice); what it asked for is dropped."""
+    async def _failed(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, failure: PluginFailed,
+                      turn: Turn | None = None) -> str:
+        """A failed timer is recorded and removed in one write (it never runs twice); what it asked for is
+        dropped. With a card, its turn ends with that write."""
         log.warning("plugin %r failed on timer %s: %s", plugin.name, due.key, failure.detail)
         status = TIMED_OUT if failure.timed_out else FAILED
-        effects = Effects(source=run.delivery_id, source_card=due.card_id, ran_timer=(due.plugin, due.key,
-                                                                                      due.generation))
-        if lease and turn is not None:
-            await self._turns.finish(turn, run, status, dumps(toasts.failed(plugin.name).to_json()), failure.detail,
-                                     plugin.name)
-            await self._store.drop_timer(due)
-        else:
-            await self._store.finish_click(run.delivery_id, run.card_id, run.holder, status, None, failure.detail,
-                                           plugin.name, effects=effects)
+        await self._turns.finish(turn, run, status, None, failure.detail, plugin.name, effects=self._ran(due, run))
         return status
+
+    @staticmethod
+    def _ran(due: DueTimer, run: TimerRun) -> Effects:
+        """Only the removal of the timer that ran."""
+        return Effects(source=run.delivery_id, source_card=due.card_id, ran_timer=(due.plugin, due.key,
+                                                                                    due.generation))
 
     @staticmethod
     def _effects(due: DueTimer, run: TimerRun, outbox: Outbox, timers: Timers) -> Effects:
