@@ -78,7 +78,10 @@ class Dispatcher:
         if busy:
             return 0.0
         next_at = await self._store.next_work_at()
-        until_due = IDLE_SECONDS if next_at is None else max(0.0, next_at - time.time())
+        if next_at is None or next_at <= time.time():  # nothing, or only what this process cannot run (a timer of
+            until_due = IDLE_SECONDS                      # a plugin not enabled here): look again in a while
+        else:
+            until_due = next_at - time.time()
         return min(until_due, IDLE_SECONDS, self._settings.host_timeout / 4)
 
     async def _sleep(self, seconds: float) -> None:

@@ -15,6 +15,10 @@ from .effects import FAILED, SENT
 from .tx import Tx
 
 
+_CARD_SENT = "LEFT JOIN outbox o ON o.id = t.outbox_id WHERE (t.outbox_id IS NULL OR o.status IN (?, ?))"
+"""Timers that can run: they target no card in the outbox, or its send is recorded (sent, or failed for good)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DueTimer:
     """A timer to run now: its card is known (`card_id`), or it has none, or its card's send failed."""
@@ -38,16 +42,17 @@ async def due_timers(tx: Tx, now: float, limit: int) -> list[DueTimer]:
     the send is recorded (sent, or failed for good)."""
     rows = await tx.all(
         "SELECT t.plugin, t.key, t.due_at, t.payload, COALESCE(t.card_id, o.message_id), t.generation, o.status "
-        "FROM timers t LEFT JOIN outbox o ON o.id = t.outbox_id "
-        "WHERE t.due_at <= ? AND (t.outbox_id IS NULL OR o.status IN (?, ?)) ORDER BY t.due_at, t.plugin, t.key "
-        "LIMIT ?", (now, SENT, FAILED, limit))
+        f"FROM timers t {_CARD_SENT} AND t.due_at <= ? ORDER BY t.due_at, t.plugin, t.key LIMIT ?",
+        (SENT, FAILED, now, limit))
     return [DueTimer(plugin, key, due_at, payload, card_id, generation, card_never_sent=status == FAILED)
             for plugin, key, due_at, payload, card_id, generation, status in rows]
 
 
 async def next_due(tx: Tx) -> float | None:
-    """When the earliest timer is due (None: no timer is set)."""
-    row = await tx.one("SELECT min(due_at) FROM timers")
+    """When the earliest timer that can run is due (None: none is set). A timer waiting for its card's send
+    is left out: the send's own retry time says when to look again."""
+    row = await tx.one(
+        f"SELECT min(t.due_at) FROM timers t {_CARD_SENT}", (SENT, FAILED))
     return row[0] if row else None
 
 

@@ -152,3 +152,15 @@ async def _age(tx, message_id: str, seconds: float) -> None:
                  "ELSE ? END WHERE message_id = ?", (then, then, then, message_id))
     await tx.run("UPDATE history SET created_at = ? WHERE message_id = ?", (then, message_id))
 
+
+
+def test_a_timer_waiting_for_its_cards_send_does_not_make_the_dispatcher_look_at_once(database):
+    async def work(store):
+        await store.commit_effects(Effects("startup:p", outbox=(entry("waits"),), timers=(
+            TimerChange("p", "after-the-send", time.time() - 5, None, outbox_id="waits", generation="g1"),)))
+        [row] = await store.take_outbox("proc", 10)
+        await store.record_retry(row, 60, "HTTP 503")  # the card's send is tried again in a minute
+        return await store.due_timers(10), await store.next_work_at()
+
+    due, next_at = run(database, work)
+    assert due == [] and next_at > time.time() + 50  # the retry's time, not the overdue timer's (a busy loop)
