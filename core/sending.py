@@ -96,11 +96,11 @@ class CardSender:
                               uuid: str | None = None) -> str:
         """Send a text message; returns its message id (nothing is stored: a text has no card)."""
         return await asyncio.to_thread(self._client.send_message, receive_id_type, receive_id, "text",
-                                       {"text": _text(text)}, uuid=uuid)
+                                       {"text": message_text(text)}, uuid=uuid)
 
     def send_text(self, receive_id_type: str, receive_id: str, text: str, *, uuid: str | None = None) -> str:
         """`send_text_async`, blocking."""
-        return self._client.send_message(receive_id_type, receive_id, "text", {"text": _text(text)}, uuid=uuid)
+        return self._client.send_message(receive_id_type, receive_id, "text", {"text": message_text(text)}, uuid=uuid)
 
     def _reply_content(self, card: dict | None, text: str | None
                        ) -> tuple[str, dict, tuple[str, list[str]] | None]:
@@ -108,7 +108,7 @@ class CardSender:
             raise ValueError("reply with exactly one of card= or text=")
         if card is not None:
             return "interactive", card, self._check(card)
-        return "text", {"text": _text(text)}, None
+        return "text", {"text": message_text(text)}, None
 
     @staticmethod
     def _check(card: dict) -> tuple[str, list[str]]:
@@ -144,7 +144,8 @@ def initial_state(state: StartingState | None) -> tuple[tuple[str, str, str], ..
     return tuple(rows)
 
 
-def _text(text: object) -> str:
+def message_text(text: object) -> str:
+    """`text` as a text message's content; ValueError unless it is a non-empty str."""
     if not isinstance(text, str) or not text:
         raise ValueError(f"a text message needs a non-empty str, not {text!r}")
     return text

@@ -160,6 +160,7 @@ class EventPipeline:
     async def _call(self, plugin: LoadedPlugin, hook: str, reply_to: Message | None, **kwargs: Any) -> Ending:
         """Run `plugin`'s hook under the hard limit; a reply it returns goes to message `reply_to` (through
         the outbox, like everything it sends there: only once this delivery is recorded done)."""
+        source = reply_to.delivery_id if reply_to is not None else kwargs["event"].delivery_id
         outbox, timers = Outbox(plugin.name), Timers(plugin.name)
         try:
             result = await self._runner.call(plugin, hook, self._settings.hard_limit, config=plugin.config,
@@ -169,12 +170,10 @@ class EventPipeline:
         except ActionFailed as failure:  # on purpose: the person is told why (as a click's error toast does)
             reason = readable_message(failure)
             log.info("plugin %r declined %s: %s", plugin.name, hook, reason)
-            told = Outbox(plugin.name)
+            told, nothing = Outbox(plugin.name), Timers(plugin.name)  # what the hook queued is dropped
             if reply_to is not None and reason:
                 told.reply(reply_to.message_id, text=reason)
-            return Ending(DONE, f"declined: {reason}", plugin.name, later(reply_to.delivery_id if reply_to else
-                                                                          kwargs["event"].delivery_id, None, told,
-                                                                          Timers(plugin.name)))
+            return Ending(DONE, f"declined: {reason}", plugin.name, later(source, None, told, nothing))
         except HardLimitReached:
             log.error("plugin %r: %s still running at the hard limit; cut off", plugin.name, hook)
             return Ending(TIMED_OUT, "still running at the hard limit; cut off", plugin.name)
@@ -184,5 +183,4 @@ class EventPipeline:
         except Exception as error:  # noqa: BLE001 - a plugin bug is contained to this delivery
             log.exception("plugin %r raised in %s", plugin.name, hook)
             return Ending(FAILED, f"raised {describe(error)}", plugin.name)
-        source = reply_to.delivery_id if reply_to is not None else kwargs["event"].delivery_id
         return Ending(DONE, None, plugin.name, later(source, None, outbox, timers))

@@ -20,6 +20,7 @@ from typing import Any
 from ..bot import receiver
 from ..jsoncodec import dumps
 from ..patches import card_json
+from ..sending import message_text
 from ..store.effects import REPLY, SEND, UPDATE, OutboxEntry
 
 
@@ -50,7 +51,7 @@ class Outbox:
                   user_id: str | None = None, union_id: str | None = None, email: str | None = None) -> Outgoing:
         """Send a text message to exactly one receiver after the commit."""
         receive_id_type, receive_id = receiver(chat_id, open_id, user_id, union_id, email)
-        return self._add(SEND, receive_id_type, receive_id, "text", dumps({"text": _text(text)}))
+        return self._add(SEND, receive_id_type, receive_id, "text", dumps({"text": message_text(text)}))
 
     def reply(self, message_id: str, *, text: str | None = None, card: dict | None = None,
               state: dict[str, Any] | None = None, in_thread: bool = False) -> Outgoing:
@@ -61,7 +62,7 @@ class Outbox:
             raise ValueError(f"reply needs the message id replied to, not {message_id!r}")
         if card is not None:
             return self._add(REPLY, None, message_id, "interactive", card_json(card), _state(state), in_thread)
-        return self._add(REPLY, None, message_id, "text", dumps({"text": _text(text)}), None, in_thread)
+        return self._add(REPLY, None, message_id, "text", dumps({"text": message_text(text)}), None, in_thread)
 
     def push(self, card_id: str) -> Outgoing:
         """PATCH the stored card `card_id` to Lark after the commit, as it is stored when sent (cardbot does
@@ -89,9 +90,3 @@ def _state(state: dict[str, Any] | None) -> str | None:
         return dumps(state)
     except TypeError as error:
         raise TypeError(f"state must hold JSON values only: {error}") from None
-
-
-def _text(text: object) -> str:
-    if not isinstance(text, str) or not text:
-        raise ValueError(f"a text message needs a non-empty str, not {text!r}")
-    return text

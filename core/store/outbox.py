@@ -13,24 +13,15 @@ from typing import Any
 
 from ..jsoncodec import dumps, loads
 from .cards import put_sent_card
-from .effects import FAILED, PENDING, SENT
+from .effects import FAILED, PENDING, SENT, OutboxEntry
 from .tx import Tx
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """A pending outbox row as the dispatcher sends it."""
+class OutboxRow(OutboxEntry):
+    """A pending outbox row as the dispatcher sends it: the entry as committed, and how often it was tried."""
 
-    id: str
-    plugin: str | None
-    kind: str
-    receive_id_type: str | None
-    receive_id: str
-    msg_type: str | None
-    content: str | None
-    state: str | None
-    in_thread: bool
-    attempts: int
+    attempts: int = 0
 
 
 _COLUMNS = "id, plugin, kind, receive_id_type, receive_id, msg_type, content, state, in_thread, attempts"
