@@ -3,13 +3,16 @@ the endpoint's answers and refusals read as the SDK reads them."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lark_oapi.ws.pb.pbbp2_pb2 import Frame as SdkFrame
 
-from cardbot.longconn import ClientConfig, Refused, Unavailable, fetch_endpoint
+from cardbot.config import LarkSecrets
+from cardbot.longconn import ClientConfig, LongConnection, Refused, Unavailable, fetch_endpoint
 from cardbot.longconn.frames import (CONTROL, DATA, Frame, FrameError, control_frame, data_frame, header,
                                      parse_frame, set_header)
-from cardbot.testing import FakeLarkPlatform
+from cardbot.testing import FakeLarkGateway, FakeLarkPlatform
 
 
 def test_our_frames_read_as_the_sdks_and_back():
@@ -55,3 +58,16 @@ def test_without_a_gateway_the_stand_in_says_long_connection_is_not_enabled():
         fetch_endpoint("http://127.0.0.1:9", None, "secret")
     with pytest.raises(Unavailable, match="no answer"):
         fetch_endpoint("http://127.0.0.1:9", "cli_test", "secret", timeout=1)
+
+
+def test_a_handshake_refused_for_too_many_connections_stops_the_client_saying_why():
+    async def handle(payload):  # never called: no connection opens
+        raise AssertionError(payload)
+
+    with FakeLarkGateway() as gateway, FakeLarkPlatform(gateway=gateway) as lark:
+        gateway.refuse_next_handshakes(status="514", msg="too many", auth_errcode="1000040350")
+        connection = LongConnection(LarkSecrets(app_id="cli_test", app_secret="secret", api_base=lark.base_url),
+                                    handle)
+        with pytest.raises(Refused, match="too many long connections for this app"):
+            asyncio.run(asyncio.wait_for(connection.run(), timeout=10))
+        assert connection.state == "reconnecting" and gateway.endpoint_requests == 1
