@@ -21,6 +21,7 @@ from .messages import Command, Mention, Message
 from .patches import Patch
 from .previews import LinkPreview, LinkPreviewRequest
 from .registry.claims import Claims
+from .routing import Router
 from .state import State, StateScope
 from .toast import Toast
 
@@ -49,6 +50,7 @@ __all__ = [
     "Outgoing",
     "Patch",
     "PatchError",
+    "Router",
     "State",
     "StateScope",
     "Timer",

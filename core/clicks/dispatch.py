@@ -62,9 +62,10 @@ class PluginRunner:
         """Run `plugin`'s `hook_name` with `kwargs`; return its (awaited) result. Raises what it raises (a
         SystemExit or other BaseException as HookEscaped), or HardLimitReached after `timeout` seconds
         (None: no limit)."""
-        hook = plugin.hook(hook_name)
-        if hook is None:
+        found = plugin.hook(hook_name)
+        if found is None:
             return None
+        hook, kwargs = found.select(kwargs)  # a router's hook: the handler of the matching route
         running: list[asyncio.Future] = []  # work that cannot be stopped at once: a thread, or a hook's task
         limit = asyncio.timeout(timeout)  # cancels what is awaited below when the time is up
         try:

@@ -134,6 +134,15 @@ def read_claims(plugin: str, returned: Any) -> Claims:
     return claims
 
 
+def merge_claims(plugin: str, declared: Claims, routed: Claims) -> Claims:
+    """What `cardbot_claims` returned (`declared`) and what the plugin's router routes (`routed`), together,
+    checked as `read_claims` checks them."""
+    merged = Claims(**{kind: tuple(dict.fromkeys(getattr(declared, kind) + getattr(routed, kind)))
+                       for kind in KINDS}, messages=declared.messages or routed.messages)
+    _check_keys(plugin, merged)
+    return merged
+
+
 def _strings(plugin: str, kind: str, items: Any) -> tuple[str, ...]:
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise ConfigError(f"plugin {plugin!r}: cardbot_claims must give {kind} as a list of strings, not {items!r}")

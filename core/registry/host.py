@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import inspect
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
@@ -21,8 +20,10 @@ from ..config import Config, PluginTable
 from ..errors import ConfigError
 from ..failures import describe
 from ..frozen import FrozenDict
-from .claims import Claims, Routes, build_routes, missing_hooks, read_claims
+from ..routing.router import Router, find_router
+from .claims import Claims, Routes, build_routes, merge_claims, missing_hooks, read_claims
 from .discovery import PluginSource, choose_source, discover
+from .hookcall import HookCall
 
 
 @dataclass(frozen=True)
@@ -44,20 +45,6 @@ class LoadedPlugin:
         return self.hooks.get(hook_name)
 
 
-class HookCall:
-    """One plugin's implementation of one hook, called with just the arguments it declares (pluggy's rule)."""
-
-    __slots__ = ("function", "argnames", "is_async")
-
-    def __init__(self, impl: pluggy.HookImpl) -> None:
-        self.function = impl.function
-        self.argnames = tuple(impl.argnames)
-        self.is_async = inspect.iscoroutinefunction(impl.function)
-
-    def __call__(self, **kwargs: Any) -> Any:
-        return self.function(**{name: kwargs[name] for name in self.argnames})
-
-
 def _hooks_of(manager: pluggy.PluginManager, plugin_name: str) -> dict[str, HookCall]:
     hooks = {}
     for hook_name in dir(hookspecs):
@@ -65,7 +52,7 @@ def _hooks_of(manager: pluggy.PluginManager, plugin_name: str) -> dict[str, Hook
         if isinstance(caller, pluggy.HookCaller):
             for impl in caller.get_hookimpls():
                 if impl.plugin_name == plugin_name:
-                    hooks[hook_name] = HookCall(impl)
+                    hooks[hook_name] = HookCall(impl.function, tuple(impl.argnames))
     return hooks
 
 
@@ -182,10 +169,32 @@ def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginS
     except ValueError as error:  # the same object registered under two names
         raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
     _check_options(manager, table.name)
-    plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), _hooks_of(manager, table.name),
+    router = _router_of(table.name, obj)
+    hooks = _hooks_of(manager, table.name) | _routed_hooks(table.name, router, manager)
+    plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), hooks,
                           shares_serving_loop=getattr(obj, SHARES_SERVING_LOOP, False) is True)
     _check_config(plugin)
-    return replace(plugin, claims=_claims(plugin))
+    claims = _claims(plugin)
+    return replace(plugin, claims=claims if router is None else merge_claims(plugin.name, claims, router.claims()))
+
+
+def _router_of(name: str, obj: Any) -> Router | None:
+    try:
+        return find_router(obj)
+    except TypeError as error:
+        raise ConfigError(f"plugin {name!r}: {error}") from None
+
+
+def _routed_hooks(name: str, router: Router | None, manager: pluggy.PluginManager) -> dict[str, HookCall]:
+    """The hooks `router` implements; ConfigError when the module implements one of them too."""
+    if router is None:
+        return {}
+    routed = router.hooks()
+    both = sorted(set(routed) & set(_hooks_of(manager, name)))
+    if both:
+        raise ConfigError(f"plugin {name!r} has routes for {both[0]} and implements {both[0]} itself; keep one: "
+                          f"a route for each case, or the hook alone")
+    return routed
 
 
 def _check_claimed_hooks(plugin: LoadedPlugin) -> None:
