@@ -63,8 +63,9 @@ class Runtime:
                                     after_commit=self._wake_dispatcher)
         self.events = EventPipeline(host, self.runner, store, config.bot, self.bot, BotIdentity(self.lark),
                                     self.presence.token, after_commit=self._wake_dispatcher)
-        timer_runs = TimerRuns(host, self.runner, store, config.bot, self.bot, self.clicks.turns, self.presence.token)
-        self.dispatcher = Dispatcher(store, self.lark, timer_runs, self.presence.token, config.bot)
+        self.timer_runs = TimerRuns(host, self.runner, store, config.bot, self.bot, self.clicks.turns,
+                                    self.presence.token)
+        self.dispatcher = Dispatcher(store, self.lark, self.timer_runs, self.presence.token, config.bot)
         self._dispatching: asyncio.Task | None = None
         self.long_connection = LongConnection(secrets, self._from_long_connection) if config.bot.long_connection \
             else None
@@ -115,6 +116,11 @@ class Runtime:
         if envelope.kind == "challenge":
             return Reply({"challenge": envelope.challenge})
         return await receive(self, envelope, started, keep_forever=False)
+
+    @property
+    def background(self) -> set[asyncio.Task]:
+        """Late clicks finishing after their answer, and their pushes, still running."""
+        return {task for task in self._background if not task.done()}
 
     def _wake_dispatcher(self) -> None:
         self.dispatcher.wake()

@@ -4,13 +4,17 @@
 - `BotServer` runs the real server as a process with its own plugins.toml and database;
 - `FakeLarkPlatform` plays the Lark open platform (tokens, sends and replies, updates, bot info, link-preview
   refreshes) on loopback;
+- `Harness` runs plugins in the test's own process through cardbot's real click, message and timer paths;
 - `FakeLarkGateway` plays Lark's long-connection gateway (the endpoint, WebSocket frames) on loopback.
 """
 
 from .callbacks import LarkCallbacks, Request, encrypt, signature_headers
+from .components import Component, NoSuchComponent, find_component
+from .harness import ClickResult, Harness, MessageResult
 from .lark_platform import FakeLarkPlatform
 from .long_gateway import FakeLarkGateway
 from .server import BotServer, CliResult, free_port
 
-__all__ = ["BotServer", "CliResult", "FakeLarkGateway", "FakeLarkPlatform", "LarkCallbacks", "Request", "encrypt",
-           "free_port", "signature_headers"]
+__all__ = ["BotServer", "ClickResult", "CliResult", "Component", "FakeLarkGateway", "FakeLarkPlatform", "Harness",
+           "LarkCallbacks", "MessageResult", "NoSuchComponent", "Request", "encrypt", "find_component", "free_port",
+           "signature_headers"]
