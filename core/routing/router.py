@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from ..errors import ActionFailed
 from ..registry.claims import Claims
 from ..registry.hookcall import HookCall, hook_arguments, parameter_names
-from .values import RESERVED, ValueMismatch, ValueSchema
+from .values import ValueMismatch, ValueSchema
 
 log = logging.getLogger("cardbot.routes")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,9 +109,6 @@ class Router:
             raise TypeError("route clicks by a button_type or by a component name (name=…), one of the two")
         if name is not None and fields:
             raise TypeError("a route by component name cannot also match value fields")
-        for key in fields:
-            if key in RESERVED:
-                raise TypeError(f"{key} is the route's first argument, not a field to match")
         schema: ValueSchema[Any] | None = ValueSchema(value) if value is not None else None
 
         def add(function: F) -> F:
