@@ -127,15 +127,15 @@ def test_the_harness_says_which_components_a_card_has(bot):
 
 
 def test_a_server_loads_a_router_plugin_and_lists_what_its_routes_claim(server_factory):
-    server = server_factory(f'[bot]\ndatabase = "cardbot.db"\n[plugins.routed]\nenabled = true\nmodule = "{ROUTED}"\n')
+    server = server_factory(f'[plugins.routed]\nenabled = true\nmodule = "{ROUTED}"\n')
     listing = server.cli("plugins", "list", "--json").json()
     [routed] = [row for row in listing["plugins"] if row["name"] == "routed"]
     assert sorted(routed["owns"]) == ["command:ticket", "name:comment_submit", "ticket"]
     server.cli("card", "put", "om_1", "-", stdin=json.dumps({"schema": "2.0", "body": {"elements": [
         {"tag": "button", "element_id": "p", "text": {"tag": "plain_text", "content": "Ping"},
          "behaviors": [{"type": "callback", "value": {"button_type": "ticket", "button_id": "x"}}]}]}}))
-    body, headers = LarkCallbacks(SECRETS["LARK_VERIFICATION_TOKEN"], SECRETS["LARK_ENCRYPT_KEY"]).card_action_trigger(message_id="om_1", value={"button_type": "ticket",
-                                                                           "button_id": "x"})
+    lark = LarkCallbacks(SECRETS["LARK_VERIFICATION_TOKEN"], SECRETS["LARK_ENCRYPT_KEY"])
+    body, headers = lark.card_action_trigger(message_id="om_1", value={"button_type": "ticket", "button_id": "x"})
     answer = server.post("/lark/callback", body, headers).json()
     assert answer["toast"]["content"] == "pong x"
 
