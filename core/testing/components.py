@@ -8,6 +8,7 @@ Used by the test harness and `bot.py click` to build the click Lark would send f
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,23 @@ def clickable_components(card: dict) -> list[Component]:
         if value is not None or name is not None:
             found.append(Component(str(element.get("tag")), value, name, element))
     return found
+
+
+def click_fields(component: Component, *, option: str | None = None, options: Sequence[str] | None = None,
+                 form: Mapping[str, Any] | None = None, input: str | None = None, checked: bool | None = None,
+                 value: Any = None) -> dict[str, Any]:
+    """The keyword arguments of `LarkCallbacks.card_action_trigger` for a click on `component`: its tag, value
+    (`value` overrides it) and name, and what the person chose (`option`, `options`, `form` values, `input`
+    text, `checked`)."""
+    fields: dict[str, Any] = {"tag": component.tag, "value": component.value if value is None else value}
+    for key, given in (("name", component.name), ("option", option), ("input_value", input), ("checked", checked)):
+        if given is not None:
+            fields[key] = given
+    if options is not None:
+        fields["options"] = list(options)
+    if form is not None:
+        fields["form_value"] = dict(form)
+    return fields
 
 
 def callback_value(element: dict) -> Any:

@@ -41,7 +41,7 @@ from ..store.timers import DueTimer, due_timers
 from ..store.tx import Tx
 from ..toast import Toast
 from .callbacks import LarkCallbacks
-from .components import find_component
+from .components import click_fields, find_component
 from .lark_platform import FakeLarkPlatform
 
 T = TypeVar("T")
@@ -168,17 +168,9 @@ class Harness:
         stored = self.card(card_id)
         if stored is None:
             raise LookupError(f"no card {card_id!r} is stored: put_card it first (or send it from a plugin)")
-        found = find_component(stored, component)
-        fields: dict[str, Any] = {}
-        for key, given in (("option", option), ("input_value", input), ("checked", checked), ("name", found.name)):
-            if given is not None:
-                fields[key] = given
-        if options is not None:
-            fields["options"] = list(options)
-        if form is not None:
-            fields["form_value"] = dict(form)
-        body, _ = self.lark.card_action_trigger(message_id=card_id, open_id=as_, chat_id=chat_id, tag=found.tag,
-                                                value=found.value if value is None else value, **fields)
+        fields = click_fields(find_component(stored, component), option=option, options=options, form=form,
+                              input=input, checked=checked, value=value)
+        body, _ = self.lark.card_action_trigger(message_id=card_id, open_id=as_, chat_id=chat_id, **fields)
         answer = self._run(self._receive(body))
         toast = answer.get("toast") if isinstance(answer, dict) else None
         shown = self._run(self._live.store.show_card(card_id))

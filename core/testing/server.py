@@ -25,6 +25,9 @@ from typing import Any, Sequence
 
 import requests
 
+from .callbacks import LarkCallbacks
+from .components import click_fields, find_component
+
 SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE",
                     "CARDBOT_API_TOKEN", "CARDBOT_DATABASE")
 """Variables a test server never inherits from the test run (only an explicit `env` sets them)."""
@@ -174,6 +177,37 @@ class BotServer:
         argv = [*self.command, *args, "--config", str(self.config_path)]
         return CliResult(subprocess.run(argv, env=self.env, input=stdin, capture_output=True, text=True,
                                         cwd=self.directory, timeout=60))
+
+    def put_card(self, message_id: str, card: dict[str, Any]) -> int:
+        """Store `card` with `card put` (checked as every send is); returns its version. RuntimeError with
+        the CLI's message when it refuses."""
+        return self._cli_json("card", "put", message_id, "-", stdin=json.dumps(card, ensure_ascii=False))["version"]
+
+    def show(self, message_id: str, *, history: bool = False) -> dict[str, Any]:
+        """The stored card as `card show` prints it (`card`, `version`, with `history` one entry per version)."""
+        return self._cli_json("card", "show", message_id, *(["--history"] if history else []))
+
+    def click(self, message_id: str, component: str, *, as_: str = "ou_tester", option: str | None = None,
+              options: Sequence[str] | None = None, form: dict[str, Any] | None = None, input: str | None = None,
+              checked: bool | None = None, value: Any = None, lark: LarkCallbacks | None = None) -> dict[str, Any]:
+        """Click `component` (element_id, value `button_id` or name) of stored card `message_id` as person `as_`,
+        as Lark would: a `card.action.trigger` encrypted and signed with this server's secrets (from `env`),
+        or by `lark` when given. Returns the answer's JSON; RuntimeError when the server refuses it."""
+        lark = lark or LarkCallbacks(self.env.get("LARK_VERIFICATION_TOKEN") or None,
+                                     self.env.get("LARK_ENCRYPT_KEY") or None)
+        fields = click_fields(find_component(self.show(message_id)["card"], component), option=option,
+                              options=options, form=form, input=input, checked=checked, value=value)
+        body, headers = lark.card_action_trigger(message_id=message_id, open_id=as_, **fields)
+        response = self.post("/lark/callback", body, headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"the server answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def _cli_json(self, *args: str, stdin: str | None = None) -> Any:
+        result = self.cli(*args, stdin=stdin)
+        if result.returncode != 0:
+            raise RuntimeError(f"`{' '.join(args)}` failed ({result.returncode}): {result.stderr.strip()}")
+        return result.json()
 
     def log(self) -> str:
         """Everything the server printed so far."""
