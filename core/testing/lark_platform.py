@@ -140,6 +140,11 @@ class FakeLarkPlatform(LarkRules):
             raise RuntimeError("FakeLarkPlatform is not running: use it in a `with` block")
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def env(self) -> dict[str, str]:
+        """The environment that points a server at this platform: `LARK_APP_ID`, `LARK_APP_SECRET`,
+        `LARK_API_BASE` (give it to `BotServer(env=…)` with the callback secrets)."""
+        return {"LARK_APP_ID": self.app_id, "LARK_APP_SECRET": self.app_secret, "LARK_API_BASE": self.base_url}
+
     @property
     def token_requests(self) -> int:
         """How many tenant_access_token requests arrived (refused ones included)."""
