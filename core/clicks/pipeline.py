@@ -165,9 +165,14 @@ class ClickPipeline:
             )
             merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
-            log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
+            if failure.declined:  # a refusal on purpose, not a fault
+                log.info("plugin %r declined the click on message %s: %s", failure.plugin, action.card_id,
+                         failure.reason or "(no reason given)")
+            else:
+                log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
             outcome = await self._finish(click, turn, TIMED_OUT if failure.timed_out else FAILED,
-                                         toasts.failed(plugin.name, failure.reason), detail=failure.detail,
+                                         toasts.failed(plugin.name, failure.reason, failure.i18n),
+                                         detail=failure.detail,
                                          plugin=plugin.name, end_turn=failure.still_running is None)
             if failure.still_running is not None:  # the card stays this click's until the abandoned thread returns
                 await asyncio.wait({failure.still_running})
