@@ -17,6 +17,7 @@ from .events import Event
 from .frozen import FrozenDict, freeze, thaw
 from .hookspecs import hookimpl
 from .later import Outbox, Outgoing, Timer, Timers
+from .logs import plugin_logger
 from .messages import Command, Mention, Message
 from .patches import Patch
 from .previews import LinkPreview, LinkPreviewRequest
@@ -59,5 +60,6 @@ __all__ = [
     "__version__",
     "freeze",
     "hookimpl",
+    "plugin_logger",
     "thaw",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .toast import check_i18n
+
 
 class CardbotError(Exception):
     """Base class of every error cardbot raises on purpose."""
@@ -39,7 +41,13 @@ class StoreBusy(CardbotError):
 
 
 class ActionFailed(CardbotError):
-    """Raise from `cardbot_action` to tell the clicker why nothing happened: `raise ActionFailed("Release failed: …")`.
+    """Raise from a hook to tell the person why nothing happened: `raise ActionFailed("Release failed: …")`.
 
-    The message is shown in an error toast; the card and the plugin's state stay as they were.
+    The message is shown in an error toast; the card and the plugin's state stay as they were. `i18n` gives
+    translations by Lark locale key (`{"zh_cn": "发布失败：…"}`, keys in `cardbot.toast.LARK_LOCALES`); a
+    bad one is a TypeError here, where it is raised. English (`en_us`) defaults to the message.
     """
+
+    def __init__(self, message: str = "", *, i18n: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.i18n: dict[str, str] = {} if i18n is None else check_i18n(i18n, "ActionFailed i18n")

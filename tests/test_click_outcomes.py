@@ -120,7 +120,7 @@ def test_state_commits_with_the_card(bot, kit):
 
 @pytest.mark.parametrize("kind, toast_part, log_part", [
     ("raise", "zoo plugin failed", "raised RuntimeError: boom"),
-    ("decline", "You may not do that", "declined: You may not do that"),
+    ("decline", "You may not do that", None),
     ("garbage", "zoo plugin failed", "cardbot_action returned dict; expected cardbot.Patch or None"),
     ("bloat", "zoo plugin failed", "returned a patch that makes the card invalid: the card is"),
     ("missing", "zoo plugin failed", "returned a patch that cannot be applied"),
@@ -137,10 +137,29 @@ def test_a_failing_plugin_leaves_card_and_state_unchanged_and_is_named(bot, kit,
     assert toast_part in answer["toast"]["content"]
     assert database_snapshot(bot)["cards"] == before
     assert plugin_state(bot, "zoo", message_id) == {}
-    assert f"plugin 'zoo' failed on message {message_id}: {log_part}" in bot.log()
+    lines = [line for line in bot.log().splitlines() if f"on message {message_id}: " in line]
+    if log_part is None:  # a refusal on purpose is no fault: INFO
+        assert len(lines) == 1 and " INFO [" in lines[0]
+        assert lines[0].endswith(f"cardbot.clicks: plugin 'zoo' declined the click on message {message_id}: "
+                                 f"You may not do that")
+    else:
+        assert len(lines) == 1 and " WARNING [" in lines[0]
+        assert f"cardbot.clicks: plugin 'zoo' failed on message {message_id}: {log_part}" in lines[0]
     # the other plugins keep working
     put_card(bot, message_id + "x", button_card("echo_async"))
     assert click(bot, kit, message_id + "x", {"button_type": "echo_async", "button_id": "b1"})["card"]
+
+
+def test_a_refusal_shows_the_plugins_translations_each_with_the_unchanged_suffix_where_cardbot_has_one(bot, kit):
+    message_id = new_message_id()
+    put_card(bot, message_id, button_card("decline_i18n"))
+
+    answer = click(bot, kit, message_id, {"button_type": "decline_i18n", "button_id": "b1"})
+
+    assert answer == {"toast": {"type": "error", "content": "You may not do that (the card is unchanged)", "i18n": {
+        "en_us": "You may not do that (the card is unchanged)", "zh_cn": "你不能这样做（卡片未改变）",
+        "fr_fr": "Vous ne pouvez pas"}}}
+    assert show_card(bot, message_id, history=True)["clicks"][0]["status"] == "failed"
 
 
 def test_callbacks_and_events_nobody_claims_are_acknowledged_with_an_empty_object(bot, kit):

@@ -9,6 +9,7 @@ import functools
 import logging
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from ..config import LarkSecrets, load_config
 from ..errors import ConfigError
@@ -16,6 +17,9 @@ from ..logs import configure_logging
 from ..longconn import Refused, Unavailable, fetch_endpoint
 from ..registry import load_plugins
 from ..store.opening import prepare_database
+
+if TYPE_CHECKING:
+    from sanic import Sanic
 
 log = logging.getLogger("cardbot")
 
@@ -58,14 +62,12 @@ def run(args: argparse.Namespace) -> int:
         options = ServeOptions(args.config, dev=args.dev, long_connection=args.long_connection, startup_report=report)
         loader = AppLoader(factory=functools.partial(create_app, options))
         app = loader.load()
-        app.prepare(
-            host=args.host or config.bot.host,
-            port=args.port if args.port is not None else config.bot.port,
-            workers=workers,
-            single_process=workers == 1,
-            access_log=config.bot.access_log,
-            motd=False,
-        )
+        host, port = args.host or config.bot.host, args.port if args.port is not None else config.bot.port
+        app.prepare(host=host, port=port, workers=workers, single_process=workers == 1,
+                    access_log=config.bot.access_log, motd=False)
+        # once, when the port is bound: in the only worker, or in the main process once every worker started
+        app.register_listener(_announcer(host, port, workers, config.bot.callback_url),
+                              "after_server_start" if workers == 1 else "main_process_ready")
         if workers == 1:
             Sanic.serve_single(primary=app)  # the worker is this process: if it dies, the command ends with it
             return 0
@@ -75,6 +77,17 @@ def run(args: argparse.Namespace) -> int:
     if watchdog.startup_failed:
         return STARTUP_FAILED
     return 1 if watchdog.gave_up else 0
+
+
+def _announcer(host: str, port: int, workers: int, callback_url: bool) -> Callable[[Sanic], None]:
+    """A listener logging where the server listens: `cardbot listening on http://HOST:PORT/lark/callback …`."""
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    where = f"{address}/lark/callback" if callback_url else f"{address} (the callback URL is off)"
+
+    def announce(app: Sanic) -> None:
+        log.info("cardbot listening on %s with %d worker%s", where, workers, "" if workers == 1 else "s")
+
+    return announce
 
 
 def check_long_connection(secrets: LarkSecrets) -> None:

@@ -25,14 +25,18 @@ log = logging.getLogger("cardbot.dispatch")
 
 
 class PluginFailed(Exception):
-    """A plugin's hook failed; `reason` is safe to show the clicker, `detail` goes to the log."""
+    """A plugin's hook failed; `reason` (and its translations, `i18n`) is safe to show the clicker, `detail`
+    goes to the log. `declined`: the plugin refused on purpose (ActionFailed), no bug."""
 
     def __init__(self, plugin: str, detail: str, reason: str | None = None, *, timed_out: bool = False,
-                 still_running: asyncio.Future | None = None) -> None:
+                 still_running: asyncio.Future | None = None, declined: bool = False,
+                 i18n: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.plugin = plugin
         self.detail = detail
         self.reason = reason
+        self.i18n = i18n or {}
+        self.declined = declined
         self.timed_out = timed_out
         self.still_running = still_running
         """A plain function cut off at the hard limit keeps running on its thread; this settles when it returns."""
@@ -117,7 +121,8 @@ class PluginRunner:
             result = await self.call(plugin, hook, timeout, **kwargs)
         except ActionFailed as failure:
             reason = readable_message(failure)
-            raise PluginFailed(plugin.name, f"declined: {reason}", reason or None) from None
+            raise PluginFailed(plugin.name, f"declined: {reason}", reason or None, declined=True,
+                               i18n=getattr(failure, "i18n", None)) from None
         except HardLimitReached as cut_off:
             raise PluginFailed(plugin.name, "still running at the hard limit; cut off", timed_out=True,
                                still_running=cut_off.still_running) from None

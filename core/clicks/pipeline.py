@@ -36,6 +36,12 @@ from .turns import CardTurns, Turn
 from .merge import merge_patch
 
 log = logging.getLogger("cardbot.clicks")
+NO_PLUGIN = "(none)"
+"""The plugin of a click no plugin owns, in its log line and metrics."""
+OUTCOMES = ("done", "declined", "failed", "timed_out", "stale", "unclaimed", "unknown_card", "repeat", "busy",
+            "interrupted", "error")
+"""How a click ends, in its log line and metrics: the delivery status (done, failed, timed_out), or why nothing
+ran (docs/admin.md, "Logs")."""
 LEASE_MARGIN = 30.0
 """A lease outlives the hard limit by this much, so only a frozen process can lose one."""
 BUSY_RETRY_SECONDS = 1.0
@@ -67,6 +73,12 @@ class Click:
     waiting_for_earlier: bool = False
     keep_forever: bool = False
     """Its delivery record is never pruned: the callback's time was not checked against the replay window."""
+    plugin: str = NO_PLUGIN
+    """The plugin that owns the click, once routed."""
+    outcome: str = ""
+    """How it ended, once it did (OUTCOMES; "" while it runs)."""
+    version: int | None = None
+    """The card version it made, if any."""
 
     @property
     def card_id(self) -> str:
@@ -121,13 +133,25 @@ class ClickPipeline:
         try:
             return await self._route(click)
         except StoreBusy as fault:
+            click.outcome = "busy"
             self._in_background(self._finish_when_possible(click, fault.state))
             raise
+        except asyncio.CancelledError:  # a repeat given up at the deadline, or a worker stopping
+            click.outcome = click.outcome or "interrupted"
+            raise
+        finally:
+            self._handled(click)
+
+    def _handled(self, click: Click) -> None:
+        """The click's one INFO line (docs/admin.md, "Logs")."""
+        log.info("click on %s: plugin=%s outcome=%s version=%s ms=%.0f", click.card_id, click.plugin,
+                 click.outcome or "error", click.version or "-", self._elapsed(click) * 1000)
 
     async def _route(self, click: Click) -> Outcome:
         action = click.action
         plugin = self._host.owner_of_click(action)                          # 6 route
         if plugin is not None:
+            click.plugin = plugin.name
             async with self._turns.card(click, plugin=plugin.name) as turn:
                 return await self._serve(click, plugin, turn)
         claim = await self._store.claim_click(action.delivery_id, action.card_id, click.holder,  # nobody owns it
@@ -135,20 +159,22 @@ class ClickPipeline:
         if claim.earlier is not None:                                       # 5 dedupe
             return await self._repeat(click, claim.earlier)
         if claim.card is None:
-            return await self._finish(click, None, DONE, toasts.unknown_card(), detail="unknown card")
+            return await self._finish(click, None, DONE, toasts.unknown_card(), "unknown_card", detail="unknown card")
         hint_unclaimed(action)
-        return await self._finish(click, None, DONE, toasts.unclaimed(action.button_type), detail="unclaimed")
+        return await self._finish(click, None, DONE, toasts.unclaimed(action.button_type), "unclaimed",
+                                  detail="unclaimed")
 
     async def _serve(self, click: Click, plugin: LoadedPlugin, turn: Turn) -> Outcome:
         if turn.earlier is not None:                                        # 5 dedupe
             return await self._repeat(click, turn.earlier)
         if turn.timed_out:
-            return await self._finish(click, turn, TIMED_OUT, None, detail="waited past the hard limit for the card")
+            return await self._finish(click, turn, TIMED_OUT, None, "timed_out",
+                                      detail="waited past the hard limit for the card")
         if turn.card is None:
-            return await self._finish(click, turn, DONE, toasts.unknown_card(), detail="unknown card")
+            return await self._finish(click, turn, DONE, toasts.unknown_card(), "unknown_card", detail="unknown card")
         card = loads(turn.card.card_json)
         if not component_on_card(card, click.action):                       # 7 stale guard
-            return await self._finish(click, turn, DONE, toasts.stale(), card=card, detail="stale")
+            return await self._finish(click, turn, DONE, toasts.stale(), "stale", card=card, detail="stale")
         return await self._run_plugin(click, plugin, turn, card)            # 8–10
 
     async def _run_plugin(self, click: Click, plugin: LoadedPlugin, turn: Turn, card: dict) -> Outcome:
@@ -165,9 +191,15 @@ class ClickPipeline:
             )
             merged = merge_patch(card, stored.card_json, patch, plugin.name)  # 9 merge + validate
         except PluginFailed as failure:
-            log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
+            if failure.declined:  # a refusal on purpose, not a fault
+                log.info("plugin %r declined the click on message %s: %s", failure.plugin, action.card_id,
+                         failure.reason or "(no reason given)")
+            else:
+                log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
             outcome = await self._finish(click, turn, TIMED_OUT if failure.timed_out else FAILED,
-                                         toasts.failed(plugin.name, failure.reason), detail=failure.detail,
+                                         toasts.failed(plugin.name, failure.reason, failure.i18n),
+                                         "timed_out" if failure.timed_out else "declined" if failure.declined
+                                         else "failed", detail=failure.detail,
                                          plugin=plugin.name, end_turn=failure.still_running is None)
             if failure.still_running is not None:  # the card stays this click's until the abandoned thread returns
                 await asyncio.wait({failure.still_running})
@@ -187,11 +219,13 @@ class ClickPipeline:
             version = await self._turns.commit(turn, change)               # 10 store
         except VersionConflict as conflict:
             log.error("plugin %r: %s; its change was dropped", plugin.name, conflict)
-            return await self._finish(click, turn, FAILED, toasts.failed(plugin.name), detail=str(conflict),
+            return await self._finish(click, turn, FAILED, toasts.failed(plugin.name), "failed", detail=str(conflict),
                                       plugin=plugin.name)
         except TurnLost as lost:  # this process was taken for dead meanwhile: the click is recorded interrupted
             log.error("plugin %r: %s; its change was dropped", plugin.name, lost)
+            click.outcome = "interrupted"
             return Outcome(toasts.busy())
+        click.outcome, click.version = DONE, version
         if change.effects:
             self._after_commit()
         return Outcome(toast, merged.card if merged else None, version)
@@ -199,6 +233,7 @@ class ClickPipeline:
     async def _repeat(self, click: Click, earlier: Delivery) -> Outcome:
         """A redelivery: wait for the first copy if it is still running, then answer its toast and the card now."""
         click.waiting_for_earlier = True
+        click.outcome = "repeat"
         log.debug("delivery %s is a repeat; its first copy is %s", earlier.delivery_id, earlier.status)
         delay, longest = self._store.turn_delays
         while earlier.status == RUNNING and self._time_left(click) > 0:
@@ -209,10 +244,12 @@ class ClickPipeline:
         toast = Toast.from_json(loads(earlier.toast)) if earlier.toast else None
         return Outcome(toast, loads(stored.card_json) if stored else None)
 
-    async def _finish(self, click: Click, turn: Turn | None, status: str, toast: Toast | None, *,
+    async def _finish(self, click: Click, turn: Turn | None, status: str, toast: Toast | None, outcome: str, *,
                       card: dict | None = None, detail: str | None = None, plugin: str | None = None,
                       end_turn: bool = True) -> Outcome:
-        """Record a click that changed nothing; with `end_turn`, its turn on the card ends with it."""
+        """Record a click that changed nothing, ending as `outcome` (OUTCOMES); with `end_turn`, its turn on
+        the card ends with it."""
+        click.outcome = outcome
         await self._turns.finish(turn, click, status, dumps(toast.to_json()) if toast else None, detail, plugin,
                                  end_turn=end_turn)
         return Outcome(toast, card)

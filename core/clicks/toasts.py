@@ -28,11 +28,23 @@ def stale() -> Toast:
                   "卡片已更新，这是最新版本。")
 
 
-def failed(plugin: str, reason: str | None = None) -> Toast:
-    """The plugin failed; the card is unchanged."""
-    if reason:
-        return _toast("error", f"{reason} (the card is unchanged)", f"{reason}（卡片未改变）")
-    return _toast("error", f"The {plugin} plugin failed; the card is unchanged.", f"插件 {plugin} 出错，卡片未改变。")
+UNCHANGED = {"en_us": " (the card is unchanged)", "zh_cn": "（卡片未改变）", "zh_hk": "（卡片未改變）",
+             "zh_tw": "（卡片未改變）", "ja_jp": "（カードは変更されていません）"}
+"""What a declined click's toast adds to each locale's text it has a translation of; others are shown as given."""
+
+
+def failed(plugin: str, reason: str | None = None, i18n: dict[str, str] | None = None) -> Toast:
+    """The plugin failed, or declined with `reason` (and the plugin's translations of it, `i18n`); the card
+    is unchanged. Without `i18n`, the Chinese repeats the reason with a Chinese suffix; with it, each locale
+    shows its own text (`en_us` defaults to `reason`), followed by the suffix in that language if UNCHANGED
+    has it."""
+    if not reason:
+        return _toast("error", f"The {plugin} plugin failed; the card is unchanged.", f"插件 {plugin} 出错，卡片未改变。")
+    if not i18n:
+        return _toast("error", f"{reason}{UNCHANGED['en_us']}", f"{reason}{UNCHANGED['zh_cn']}")
+    texts = {"en_us": reason, **i18n}
+    return Toast("error", f"{reason}{UNCHANGED['en_us']}",
+                 {locale: text + UNCHANGED.get(locale, "") for locale, text in texts.items()})
 
 
 def internal_error() -> Toast:

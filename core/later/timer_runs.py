@@ -143,7 +143,10 @@ class TimerRuns:
                       turn: Turn | None = None) -> str:
         """A failed timer is recorded and removed in one write (it never runs twice); what it asked for is
         dropped. With a card, its turn ends with that write."""
-        log.warning("plugin %r failed on timer %s: %s", plugin.name, due.key, failure.detail)
+        if failure.declined:
+            log.info("plugin %r declined timer %s: %s", plugin.name, due.key, failure.reason or "(no reason given)")
+        else:
+            log.warning("plugin %r failed on timer %s: %s", plugin.name, due.key, failure.detail)
         status = TIMED_OUT if failure.timed_out else FAILED
         await self._turns.finish(turn, run, status, None, failure.detail, plugin.name, effects=self._ran(due, run))
         return status

@@ -1,11 +1,12 @@
-"""Broken plugins, one button_type each: raise, decline, return garbage, break the card, miss the target."""
+"""Broken plugins, one button_type each: raise, decline (also with translations), return garbage, break the
+card, miss the target."""
 
 from cardbot import ActionFailed, Patch, hookimpl
 
 
 @hookimpl
 def cardbot_claims():
-    return ["raise", "decline", "garbage", "bloat", "missing", "schema"]
+    return ["raise", "decline", "decline_i18n", "garbage", "bloat", "missing", "schema"]
 
 
 @hookimpl
@@ -16,6 +17,8 @@ def cardbot_action(action, state):
         raise RuntimeError("boom")
     if kind == "decline":
         raise ActionFailed("You may not do that")
+    if kind == "decline_i18n":
+        raise ActionFailed("You may not do that", i18n={"zh_cn": "你不能这样做", "fr_fr": "Vous ne pouvez pas"})
     if kind == "garbage":
         return {"not": "a patch"}
     if kind == "bloat":
