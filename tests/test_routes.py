@@ -51,6 +51,8 @@ def test_a_command_route_replies_with_a_card_whose_buttons_route_back_with_their
     assert bot.state(card_id)["taken_by"] == "ou_alice"
     [first, second] = bot.history(card_id)
     assert (second["plugin"], second["operator"]) == ("routed", "ou_alice")
+    again = bot.click(card_id, "take", as_="ou_bob")
+    assert again.toast.type == "error" and again.toast.i18n["zh_cn"].startswith("已被领取")
 
 
 def test_routes_of_one_button_type_are_told_apart_by_their_value_fields(bot):
@@ -97,6 +99,7 @@ def test_a_value_that_does_not_fit_its_dataclass_is_refused_before_the_handler_r
 
     assert refused.toast.type == "error"
     assert refused.toast.content.startswith("This button's data is not what the bot expects")
+    assert "按钮数据与机器人预期不符" in refused.toast.i18n["zh_cn"]
     assert refused.version == 1 and bot.state("om_old") == {}  # the handler never ran
     [line] = [r.getMessage() for r in routes_log if "refused" in r.getMessage()]
     assert "does not fit Ticket (button_type 'ticket', button_id='take')" in line

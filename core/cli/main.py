@@ -12,7 +12,7 @@ from typing import Sequence
 
 from ..config import default_config_path
 from ..errors import CardbotError
-from . import cards, plugins, prune, send, serve, switch, timers
+from . import cards, new_plugin, plugins, prune, send, serve, switch, timers
 
 
 def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
@@ -41,6 +41,7 @@ def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
                          enable=True)
     switch.add_arguments(with_config(plugin_commands.add_parser("disable", help="turn a plugin off in plugins.toml")),
                          enable=False)
+    new_plugin.add_arguments(commands.add_parser("new-plugin", help="write a new plugin package to start from"))
     return parser
 
 
@@ -51,7 +52,8 @@ def main(argv: Sequence[str] | None = None, script_dir: Path | None = None) -> i
     if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help"):
         args_list.insert(0, "serve")
     args = parser.parse_args(args_list)
-    args.config = (args.config or default_config_path(args.script_dir)).resolve()
+    if hasattr(args, "script_dir"):  # every command but new-plugin reads a plugins.toml
+        args.config = (args.config or default_config_path(args.script_dir)).resolve()
     try:
         return args.run(args)
     except CardbotError as error:

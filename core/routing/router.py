@@ -196,7 +196,7 @@ class Router:
         if route is None:
             log.warning("no route takes the click on %s (button_type %r, name %r, value %s); it was refused",
                         action.card_id, action.button_type, action.name, dict(value) or action.value_text)
-            raise NoRoute("This button is not handled by the bot.")
+            raise NoRoute("This button is not handled by the bot.", i18n={"zh_cn": "这个按钮不由机器人处理。"})
         if route.schema is None:
             return route.handler, kwargs
         try:
@@ -206,7 +206,8 @@ class Router:
         except ValueMismatch as mismatch:
             log.warning("click on %s refused: its value does not fit %s (%s): %s", action.card_id,
                         route.schema.cls.__name__, route.describe(), mismatch)
-            raise ValueRefused("This button's data is not what the bot expects; nothing was done.") from None
+            raise ValueRefused("This button's data is not what the bot expects; nothing was done.",
+                               i18n={"zh_cn": "按钮数据与机器人预期不符，未做任何操作。"}) from None
         return route.handler, kwargs | {VALUE_ARGUMENT: parsed}
 
     def _select_command(self, kwargs: dict[str, Any]) -> tuple[HookCall, dict[str, Any]]:

@@ -37,7 +37,7 @@ def ticket_card(ticket: str, title: str) -> dict:
 @router.click("ticket", button_id="take", value=Ticket)
 def take(action, value: Ticket, state):
     if state.card.get("taken_by"):
-        raise ActionFailed("Already taken")
+        raise ActionFailed("Already taken", i18n={"zh_cn": "已被领取"})
     state.card.set("taken_by", action.operator.id)
     return Patch.element("status").merge({"content": f"Taken by {action.operator.id}: {value.ticket}"}) \
         .toast("success", "Taken")
