@@ -34,8 +34,10 @@ CARD = {"schema": "2.0", "body": {"elements": [
      "behaviors": callback(what="lunch")},
     {"tag": "multi_select_static", "name": "sides", "placeholder": text("Sides"),
      "options": [{"text": text("Soup"), "value": "soup"}, {"text": text("Salad"), "value": "salad"}]},
-    {"tag": "input", "element_id": "note", "name": "note", "placeholder": text("Note"), "behaviors": callback(what="note")},
-    {"tag": "checker", "element_id": "done", "text": text("Done"), "checked": False, "behaviors": callback(what="done")},
+    {"tag": "input", "element_id": "note", "name": "note", "placeholder": text("Note"),
+     "behaviors": callback(what="note")},
+    {"tag": "checker", "element_id": "done", "text": text("Done"), "checked": False,
+     "behaviors": callback(what="done")},
     {"tag": "form", "name": "leave", "elements": [
         {"tag": "input", "name": "reason", "placeholder": text("Why")},
         {"tag": "multi_select_static", "name": "days", "placeholder": text("Days"),
@@ -159,7 +161,8 @@ def test_a_vote_moves_the_stored_version_and_the_new_card_is_printed(dev):
 
     raw = click(server, card_id, "vote_a", "--as", "ou_you", "--json")
     answer = json.loads(raw.stdout)
-    assert answer["card"]["type"] == "raw" and answer["card"]["data"]["body"]["elements"][7]["text"]["content"] == "A (2)"
+    assert answer["card"]["type"] == "raw"
+    assert answer["card"]["data"]["body"]["elements"][7]["text"]["content"] == "A (2)"
 
 
 def test_an_error_toast_exits_1_after_printing_it(dev):
@@ -184,7 +187,7 @@ def test_a_refusal_by_the_server_is_printed_with_its_message(signed):
     server, _ = signed
     result = click(server, stored(server), "approve", "--as", "ou_me", env={})  # no secrets: unsigned
     assert result.returncode == 1 and result.stdout == ""
-    assert result.stderr.startswith("error: the bot refused the click with 401: missing X-Lark-Signature"), result.stderr
+    assert result.stderr.startswith("error: the bot refused the click with 401: missing X-Lark-Signature")
     assert "LARK_VERIFICATION_TOKEN" in result.stderr
 
 
