@@ -12,7 +12,7 @@ from typing import Sequence
 
 from ..config import default_config_path
 from ..errors import CardbotError
-from . import cards, new_plugin, plugins, prune, send, serve, switch, timers
+from . import cards, click, new_plugin, plugins, prune, send, serve, switch, timers
 
 
 def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
@@ -31,6 +31,7 @@ def build_parser(script_dir: Path | None = None) -> argparse.ArgumentParser:
     card_commands = card.add_subparsers(dest="card_command", metavar="ACTION", required=True)
     cards.add_put_arguments(with_config(card_commands.add_parser("put", help="store a card sent by other means")))
     cards.add_show_arguments(with_config(card_commands.add_parser("show", help="print a stored card as JSON")))
+    click.add_arguments(with_config(commands.add_parser("click", help="click a stored card on a running bot")))
     send.add_arguments(with_config(commands.add_parser("send", help="send a card through Lark and store it")))
     prune.add_arguments(with_config(commands.add_parser("prune", help="delete expired delivery records and history")))
     timers.add_arguments(with_config(commands.add_parser("timers", help="list the timers plugins have set")))
