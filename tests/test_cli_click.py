@@ -209,7 +209,7 @@ def test_an_unknown_button_lists_the_cards_clickable_components(dev):
 @pytest.mark.parametrize("args, message", [
     (["lunch", "--option", "pizza"], "error: select_static has no option 'pizza'; its options: noodles, rice\n"),
     (["send", "--form", "mood=ok"], "error: the form of 'send' has no field 'mood'; its fields: reason, days\n"),
-    (["approve", "--form", "reason=x"], "error: --form is for a form's submit button; 'approve' is a button\n"),
+    (["approve", "--form", "reason=x"], "error: form values are for a form's submit button; 'approve' is a button\n"),
 ])
 def test_choices_the_card_does_not_offer_are_refused(dev, args, message):
     server, _ = dev

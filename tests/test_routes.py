@@ -123,7 +123,7 @@ def test_a_click_no_route_takes_is_refused_with_a_toast_and_a_log_line(bot, rout
 
 def test_the_harness_says_which_components_a_card_has(bot):
     _, card_id = open_ticket(bot)
-    with pytest.raises(NoSuchComponent, match="no component with id 'nope' on this card; its ids: "):
+    with pytest.raises(NoSuchComponent, match="no component 'nope' on this card; the card's clickable components: take, close, ping, submit"):
         bot.click(card_id, "nope")
     with pytest.raises(LookupError, match="no card 'om_never' is stored"):
         bot.click("om_never", "take")

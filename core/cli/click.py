@@ -13,39 +13,24 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from ..action import PREVIEW_CARD_PREFIX
 from ..config import BotSettings, LarkSecrets, load_config
-from ..patches import is_template, iter_elements
+from ..patches import is_template
 from ..store import open_store
 from ..store.schema import DatabaseMissing
 from ..testing.callbacks import LarkCallbacks, Request
+from ..testing.components import ClickNotPossible, Component, NoSuchComponent, click_action, find_component
 
 TIMEOUT = 10.0
 """Seconds to wait for the answer (a click is answered within `[bot] deadline`, under 3 s)."""
-MULTI_TAGS = frozenset({"multi_select_static", "multi_select_person", "select_img"})
-"""Components whose choice arrives as `options`, a list, however many were chosen."""
-LEGACY_TAGS = {"date_picker": "datepicker"}
-"""Tags a legacy callback spells differently from the card."""
 
 
 class ClickFailed(Exception):
     """The click could not be sent or was refused; the message says why (exit status 1)."""
-
-
-@dataclass(frozen=True)
-class Component:
-    """A clickable component of the card: the element, and for a form's submit button, the form's fields."""
-
-    element: dict
-    label: str
-    """How BUTTON_ID names it: its element_id, else its value's button_id, else its name."""
-    fields: dict[str, dict] | None = None
-    """For a form's submit button: the form's named fields, by name."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,7 +67,7 @@ def click(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     try:
         card = _stored_card(config.bot, args.message_id)
-        component = find_component(card, args.button_id)
+        component = _component(card, args.button_id)
         action = action_fields(component, args)
         body, headers = build_request(LarkSecrets.from_env(), args.message_id, args.operator, action,
                                       legacy=args.legacy)
@@ -111,77 +96,25 @@ def _stored_card(settings: BotSettings, message_id: str) -> dict:
     return card
 
 
+def _component(card: dict, button_id: str) -> Component:
+    try:
+        return find_component(card, button_id)
+    except NoSuchComponent as missing:
+        raise ClickFailed(str(missing)) from None
+
+
 async def _read(settings: BotSettings, message_id: str) -> tuple[dict | None, str]:
     async with await open_store(settings, read_only=True) as store:
         return await store.show_card(message_id), store.location
 
 
-def clickable(card: dict) -> list[Component]:
-    """Every component of `card` that calls back, in card order: those with a callback value, named ones
-    outside forms, and each form's submit buttons (a form's other fields call back only through them)."""
-    in_forms: dict[int, dict] = {}
-    for slot in iter_elements(card):
-        if slot.element["tag"] == "form":
-            in_forms.update((id(slot_in.element), slot.element) for slot_in in iter_elements(slot.element))
-    found = []
-    for slot in iter_elements(card):
-        element = slot.element
-        form = in_forms.get(id(element))
-        label = _label(element)
-        if label is None or element["tag"] == "form":
-            continue
-        if form is not None and _is_submit(element):
-            fields = {field.element["name"]: field.element for field in iter_elements(form)
-                      if isinstance(field.element.get("name"), str) and not _is_submit(field.element)}
-            found.append(Component(element, label, fields))
-        elif form is None and (_callback_value(element) is not None or "name" in element):
-            found.append(Component(element, label))
-    return found
-
-
-def find_component(card: dict, button_id: str) -> Component:
-    """The component BUTTON_ID names: by element_id first, then by its value's button_id, then by name."""
-    components = clickable(card)
-    for matches in (lambda e: e.get("element_id") == button_id, lambda e: _button_id(e) == button_id,
-                    lambda e: e.get("name") == button_id):
-        for component in components:
-            if matches(component.element):
-                return component
-    labels = ", ".join(component.label for component in components) or "none"
-    raise ClickFailed(f"no component {button_id!r} on this card; the card's clickable components: {labels}")
-
-
 def action_fields(component: Component, args: argparse.Namespace) -> dict[str, Any]:
-    """The callback's `action` for a click on `component` with the flags' choices: tag, value, name, option or
-    options, form_value, input_value, checked, timezone."""
-    element = component.element
-    tag = element["tag"]
-    action: dict[str, Any] = {"tag": LEGACY_TAGS.get(tag, tag) if args.legacy else tag}
-    value = _callback_value(element)
-    if value is not None:
-        action["value"] = value
-    if isinstance(element.get("name"), str):
-        action["name"] = element["name"]
-    if args.options:
-        _check_options(element, args.options)
-        if tag in MULTI_TAGS or len(args.options) > 1:
-            action["options"] = list(args.options)
-        else:
-            action["option"] = args.options[0]
-    if component.fields is not None:
-        action["form_value"] = _form_value(component, args.form)
-    elif args.form:
-        raise ClickFailed(f"--form is for a form's submit button; {component.label!r} is a {tag}")
-    if args.input_value is not None:
-        action["input_value"] = args.input_value
-    checked = args.checked
-    if checked is None and tag == "checker":
-        checked = not element.get("checked", False)
-    if checked is not None:
-        action["checked"] = checked
-    if args.timezone:
-        action["timezone"] = args.timezone
-    return action
+    """The callback's `action` for a click on `component` with the flags' choices (see click_action)."""
+    try:
+        return click_action(component, options=args.options, form=args.form, input=args.input_value,
+                            checked=args.checked, timezone=args.timezone, legacy=args.legacy)
+    except ClickNotPossible as impossible:
+        raise ClickFailed(str(impossible)) from None
 
 
 def build_request(secrets: LarkSecrets, message_id: str, open_id: str, action: dict[str, Any], *,
@@ -239,65 +172,3 @@ def render(answer: dict[str, Any], *, legacy: bool) -> str:
             card = card.get("data")
     shown = "card: unchanged" if card is None else json.dumps(card, ensure_ascii=False, indent=2)
     return f"{first}\n{shown}"
-
-
-def _label(element: dict) -> str | None:
-    for label in (element.get("element_id"), _button_id(element), element.get("name")):
-        if isinstance(label, str) and label:
-            return label
-    return None
-
-
-def _button_id(element: dict) -> str | None:
-    value = _callback_value(element)
-    return value.get("button_id") if isinstance(value, dict) else None
-
-
-def _callback_value(element: dict) -> Any:
-    """The value a click on `element` sends: its `behaviors[]` callback value (JSON 2.0) or its `value` (1.0)."""
-    behaviors = element.get("behaviors")
-    if isinstance(behaviors, list):
-        for behavior in behaviors:
-            if isinstance(behavior, dict) and behavior.get("type") == "callback" and "value" in behavior:
-                return behavior["value"]
-    return element.get("value")
-
-
-def _is_submit(element: dict) -> bool:
-    behaviors = element.get("behaviors")
-    return element.get("form_action_type") == "submit" or isinstance(behaviors, list) and any(
-        isinstance(b, dict) and b.get("type") == "form_action" and b.get("behavior", "submit") == "submit"
-        for b in behaviors)
-
-
-def _choices(element: dict) -> list[str]:
-    options = element.get("options")
-    if not isinstance(options, list):
-        return []
-    return [option["value"] for option in options if isinstance(option, dict) and isinstance(option.get("value"), str)]
-
-
-def _check_options(element: dict, chosen: list[str]) -> None:
-    if element["tag"] in ("select_person", "multi_select_person"):
-        return  # a person picker may offer everyone in the chat, not only the options it lists
-    choices = _choices(element)
-    unknown = [option for option in chosen if choices and option not in choices]
-    if unknown:
-        raise ClickFailed(f"{element['tag']} has no option {unknown[0]!r}; its options: {', '.join(choices)}")
-
-
-def _form_value(component: Component, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    assert component.fields is not None
-    form_value: dict[str, Any] = {}
-    for key, value in pairs:
-        field = component.fields.get(key)
-        if field is None:
-            names = ", ".join(component.fields) or "none"
-            raise ClickFailed(f"the form of {component.label!r} has no field {key!r}; its fields: {names}")
-        if field["tag"] in MULTI_TAGS:
-            form_value.setdefault(key, []).append(value)
-        elif key in form_value:
-            raise ClickFailed(f"--form {key}=… given twice, but {key!r} is a {field['tag']}, which holds one value")
-        else:
-            form_value[key] = value
-    return form_value

@@ -2,7 +2,8 @@
 
     write_plugin("demo", Path.cwd())     # ./demo/: pyproject.toml, README.md, cardbot_demo/, tests/
 
-The files are the templates in `template/` with `$name`, `$package` and `$distribution` filled in.
+The files are those in `template/`: each `*.tmpl` with `$name`, `$package` and `$distribution` filled in (and
+its `.tmpl` dropped), the others copied as they are.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from string import Template
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 PACKAGE_FOLDER = "package"
 """The template folder that becomes the plugin's import package, `cardbot_<name>`."""
-TEMPLATE_SUFFIXES = (".py", ".toml", ".md", ".json")
-"""Files filled in as templates; others are copied as they are."""
+TEMPLATE_SUFFIX = ".tmpl"
+"""Files filled in as templates (so that no tool reads a template as Python); others are copied as they are."""
 
 
 def write_plugin(name: str, where: Path) -> Path:
@@ -33,7 +34,7 @@ def write_plugin(name: str, where: Path) -> Path:
     for source, relative in _template_files(files(__package__).joinpath("template"), Path()):
         destination = target / _renamed(relative, values)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if relative.suffix in TEMPLATE_SUFFIXES:
+        if relative.suffix == TEMPLATE_SUFFIX:
             destination.write_text(Template(source.read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
         else:
             destination.write_bytes(source.read_bytes())
@@ -55,6 +56,7 @@ def _template_files(folder: Traversable, relative: Path) -> list[tuple[Traversab
 def _renamed(relative: Path, values: dict[str, str]) -> Path:
     """The template path as written: `package/` becomes the import package, `test_plugin.py` `test_NAME.py`."""
     parts = [values["package"] if part == PACKAGE_FOLDER else part for part in relative.parts]
+    parts[-1] = parts[-1].removesuffix(TEMPLATE_SUFFIX)
     if parts[-1] == "test_plugin.py":
         parts[-1] = f"test_{values['name']}.py"
     return Path(*parts)

@@ -9,12 +9,12 @@
 """
 
 from .callbacks import LarkCallbacks, Request, encrypt, signature_headers
-from .components import Component, NoSuchComponent, find_component
+from .components import ClickNotPossible, Component, NoSuchComponent, click_action, find_component
 from .harness import ClickResult, Harness, MessageResult
 from .lark_platform import FakeLarkPlatform
 from .long_gateway import FakeLarkGateway
 from .server import BotServer, CliResult, free_port
 
-__all__ = ["BotServer", "ClickResult", "CliResult", "Component", "FakeLarkGateway", "FakeLarkPlatform", "Harness",
-           "LarkCallbacks", "MessageResult", "NoSuchComponent", "Request", "encrypt", "find_component", "free_port",
-           "signature_headers"]
+__all__ = ["BotServer", "ClickNotPossible", "ClickResult", "CliResult", "Component", "FakeLarkGateway",
+           "FakeLarkPlatform", "Harness", "LarkCallbacks", "MessageResult", "NoSuchComponent", "Request", "click_action",
+           "encrypt", "find_component", "free_port", "signature_headers"]

@@ -41,7 +41,7 @@ from ..store.timers import DueTimer, due_timers
 from ..store.tx import Tx
 from ..toast import Toast
 from .callbacks import LarkCallbacks
-from .components import click_fields, find_component
+from .components import click_action, find_component
 from .lark_platform import FakeLarkPlatform
 
 T = TypeVar("T")
@@ -164,12 +164,16 @@ class Harness:
         """Click `component` (its element_id, value `button_id` or name) on stored card `card_id` as person
         `as_`: with `option` (a select's choice), `options` (a multi-select's), `form` (a form's field values,
         for its submit button), `input` (an input's text) or `checked` (a checker). `value` overrides the
-        value the component carries, to send what an old or forged card would."""
+        value the component carries, to send what an old or forged card would. NoSuchComponent or
+        ClickNotPossible (an option the component does not list, a field its form does not have) say what
+        the card cannot do."""
         stored = self.card(card_id)
         if stored is None:
             raise LookupError(f"no card {card_id!r} is stored: put_card it first (or send it from a plugin)")
-        fields = click_fields(find_component(stored, component), option=option, options=options, form=form,
-                              input=input, checked=checked, value=value)
+        fields = click_action(find_component(stored, component), options=_options(option, options),
+                              form=form or (), input=input, checked=checked)
+        if value is not None:
+            fields["value"] = value
         body, _ = self.lark.card_action_trigger(message_id=card_id, open_id=as_, chat_id=chat_id, **fields)
         answer = self._run(self._receive(body))
         toast = answer.get("toast") if isinstance(answer, dict) else None
@@ -283,6 +287,12 @@ class Harness:
         self.platform.__exit__(None, None, None)
         if self._temporary is not None:
             self._temporary.cleanup()
+
+
+def _options(option: str | None, options: Sequence[str] | None) -> list[str]:
+    if option is not None and options is not None:
+        raise TypeError("give option= (a select's one choice) or options= (a multi-select's), not both")
+    return [option] if option is not None else list(options or ())
 
 
 async def _runnable_timer(tx: Tx, plugin: str, key: str) -> DueTimer | None:
