@@ -1,5 +1,5 @@
-"""`GET /metrics`: clicks counted by plugin and outcome, their durations, summed over worker processes;
-`[bot] metrics = false` turns it off."""
+"""`GET /metrics`: clicks counted by plugin and outcome, their durations, events, summed over worker
+processes; `[bot] metrics = false` turns it off."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from support import button_card, new_message_id, put_card, start_server
 
 VOTE_CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
 POLL = {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
-    {"tag": "button", "text": {"tag": "plain_text", "content": "Yes"}, "value": {"button_type": "vote", "option": "yes"}},
+    {"tag": "button", "text": {"tag": "plain_text", "content": "Yes"},
+     "value": {"button_type": "vote", "option": "yes"}},
     {"tag": "button", "text": {"tag": "plain_text", "content": "?"}, "value": {"button_type": "vote"}},
 ]}]}
 
@@ -64,6 +65,7 @@ def test_clicks_are_counted_by_plugin_and_outcome_with_their_durations(tmp_path,
         other = new_message_id()
         put_card(server, other, button_card("nobody_claims_this"))
         click(server, kit, other, {"button_type": "nobody_claims_this", "button_id": "b1"}, "ou_e")
+        assert server.post("/lark/callback", *kit.event("im.chat.disbanded_v1", {"chat_id": "oc_1"})).status_code == 200
 
         found = samples(server)
     finally:
@@ -73,6 +75,8 @@ def test_clicks_are_counted_by_plugin_and_outcome_with_their_durations(tmp_path,
     assert clicks(found, "vote", "declined") == 1
     assert clicks(found, "(none)", "unclaimed") == 1
     assert found[("cardbot_click_seconds_count", (("plugin", "vote"),))] == 4
+    assert found[("cardbot_events_total", (("outcome", "unclaimed"), ("plugin", "(none)"),
+                                           ("type", "im.chat.disbanded_v1")))] == 1
     assert found[("cardbot_click_seconds_bucket", (("le", "+Inf"), ("plugin", "vote")))] == 4
     assert 0 < found[("cardbot_click_seconds_sum", (("plugin", "vote"),))]
     assert not list(tmp_path.glob("*_*.db")), "one worker keeps its metrics in memory: no files"
@@ -95,7 +99,8 @@ def test_two_workers_add_up_and_their_files_are_removed_at_stop(tmp_path, kit):
         server.stop()
     assert clicks(found, "vote", "done") == sent
     assert found[("cardbot_click_seconds_count", (("plugin", "vote"),))] == sent
-    workers = {line.split("[", 1)[1].split("]", 1)[0] for line in log.splitlines() if "cardbot.clicks: click on" in line}
+    workers = {line.split("[", 1)[1].split("]", 1)[0] for line in log.splitlines()
+               if "cardbot.clicks: click on" in line}
     assert len(workers) == 2, "both workers should have taken clicks"
     assert files_while_serving and not folder.exists() and not list(tmp_path.glob("*_*.db"))
     assert log.count(f"cardbot listening on http://127.0.0.1:{server.port}/lark/callback with 2 workers\n") == 1
