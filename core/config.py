@@ -78,6 +78,8 @@ class BotSettings:
     """The IANA time zone plugins read times of day in (`poll … --close-at 17:00`); `bot.timezone`."""
     access_log: bool = False
     log_level: str = "INFO"
+    metrics: bool = True
+    """Serve `GET /metrics` (Prometheus text format, no authentication); False answers it 404."""
 
     @property
     def retention(self) -> tuple[float, float | None]:
@@ -117,6 +119,7 @@ _BOT_KEY_TYPES: dict[str, tuple[type, ...]] = {
     "timezone": (str,),
     "access_log": (bool,),
     "log_level": (str,),
+    "metrics": (bool,),
 }
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 

@@ -20,7 +20,8 @@ enabled = true
 module = "cardbot_testplugins.diary"
 """
 VOTE_CARD = {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
-    {"tag": "button", "text": {"tag": "plain_text", "content": "Yes"}, "value": {"button_type": "vote", "option": "yes"}},
+    {"tag": "button", "text": {"tag": "plain_text", "content": "Yes"},
+     "value": {"button_type": "vote", "option": "yes"}},
     {"tag": "button", "text": {"tag": "plain_text", "content": "?"}, "value": {"button_type": "vote"}},
 ]}]}
 
@@ -49,8 +50,8 @@ def test_a_plugins_own_log_line_is_in_cardbots_format_and_names_the_plugin(serve
     message_id = new_message_id()
     put_card(server, message_id, button_card("diary"))
     click(server, kit, message_id, {"button_type": "diary", "button_id": "b1"}, person="ou_diarist")
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[\d+\] cardbot\.plugin\.diary: clicked by ou_diarist$",
-                     server.log(), flags=re.MULTILINE), server.log()
+    line = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO \[\d+\] cardbot\.plugin\.diary: clicked by ou_diarist$"
+    assert re.search(line, server.log(), flags=re.MULTILINE), server.log()
 
 
 def test_every_click_gets_one_info_line_with_its_plugin_outcome_version_and_time(server, kit):

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from ..config import LarkSecrets, load_config
 from ..errors import ConfigError
 from ..logs import configure_logging
+from ..metrics import MULTIPROCESS_DIR
 from ..longconn import Refused, Unavailable, fetch_endpoint
 from ..registry import load_plugins
 from ..store.opening import prepare_database
@@ -59,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         # several workers: one that cannot start writes its reason here, for this process to print once
         report = (Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cardbot-start-"))) / "error"
                   if workers > 1 else None)
+        # every worker writes its metrics into a fresh folder of this server's, removed when it stops
+        os.environ[MULTIPROCESS_DIR] = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="cardbot-metrics-"))
         options = ServeOptions(args.config, dev=args.dev, long_connection=args.long_connection, startup_report=report)
         loader = AppLoader(factory=functools.partial(create_app, options))
         app = loader.load()

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Coroutine
 
+from .. import metrics
 from ..action import Action
 from ..bot import Bot
 from ..config import BotSettings
@@ -143,9 +144,11 @@ class ClickPipeline:
             self._handled(click)
 
     def _handled(self, click: Click) -> None:
-        """The click's one INFO line (docs/admin.md, "Logs")."""
-        log.info("click on %s: plugin=%s outcome=%s version=%s ms=%.0f", click.card_id, click.plugin,
-                 click.outcome or "error", click.version or "-", self._elapsed(click) * 1000)
+        """The click's one INFO line (docs/admin.md, "Logs") and its metrics."""
+        seconds, outcome = self._elapsed(click), click.outcome or "error"
+        metrics.click(click.plugin, outcome, seconds)
+        log.info("click on %s: plugin=%s outcome=%s version=%s ms=%.0f", click.card_id, click.plugin, outcome,
+                 click.version or "-", seconds * 1000)
 
     async def _route(self, click: Click) -> Outcome:
         action = click.action
@@ -283,14 +286,14 @@ class ClickPipeline:
 
     async def _answer_early(self, click: Click, work: asyncio.Task) -> Outcome:
         """The deadline passed: answer "processing" now and let `work` finish the click."""
-        if not click.waiting_for_earlier:
-            state = await self._store.answered_early(click.action.delivery_id, click.action.card_id,
-                                                     click.holder, dumps(self._processing_toast.to_json()),
-                                                     keep_forever=click.keep_forever)
-            if state == "finished":
-                return await work
-            if state == "marked":
-                return Outcome(self._processing_toast, late=work)
+        state = None if click.waiting_for_earlier else await self._store.answered_early(
+            click.action.delivery_id, click.action.card_id, click.holder, dumps(self._processing_toast.to_json()),
+            keep_forever=click.keep_forever)
+        if state == "finished":
+            return await work
+        metrics.deadline_missed(click.plugin)
+        if state == "marked":
+            return Outcome(self._processing_toast, late=work)
         work.cancel()  # a redelivery whose first copy is still running: that copy will update the card
         return Outcome(self._processing_toast)
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 
+from .. import metrics
 from ..action import Action
 from ..lark import LarkClient, LarkError
 from ..patches import is_shared
@@ -39,6 +40,7 @@ class LatePusher:
         version, card = shown["version"], shown["card"]
         if too_old_to_update(shown["sent_at"] or shown["created_at"], time.time()):
             log.info("card %s was sent more than 14 days ago; Lark no longer updates it: not pushed", action.card_id)
+            metrics.pushed("none", "skipped")
             await self._store.record_push(action.card_id, version, action.delivery_id, "none", False,
                                           "older than 14 days")
             return
@@ -57,8 +59,10 @@ class LatePusher:
             await asyncio.to_thread(call, *args, **kwargs)
         except LarkError as error:
             log.warning("%s of %s version %d refused: %s", method, action.card_id, version, error)
+            metrics.pushed(method, "refused")
             await self._store.record_push(action.card_id, version, action.delivery_id, method, False, str(error))
             return False
         log.info("%s of %s version %d accepted", method, action.card_id, version)
+        metrics.pushed(method, "accepted")
         await self._store.record_push(action.card_id, version, action.delivery_id, method, True)
         return True

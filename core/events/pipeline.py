@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import metrics
 from ..bot import Bot
 from ..config import BotSettings
 from ..errors import ActionFailed, CallbackRejected, StoreBusy
@@ -29,6 +30,7 @@ from ..registry import LoadedPlugin, PluginHost
 from ..store import Store
 from ..store.clicks import DONE, FAILED, TIMED_OUT
 from ..clicks.dispatch import HardLimitReached, PluginRunner
+from ..clicks.pipeline import NO_PLUGIN
 from ..later.effects import later
 from ..later.outbox import Outbox
 from ..later.timers import Timers
@@ -49,6 +51,17 @@ class Ending:
     detail: str | None = None
     plugin: str | None = None
     effects: Effects | None = None
+    declined: bool = False
+    """The hook raised ActionFailed (recorded done): `declined` in the metrics."""
+
+    @property
+    def outcome(self) -> str:
+        """The metrics' outcome: `declined`, `unclaimed`, else the status (`timed_out` for "timed out")."""
+        if self.declined:
+            return "declined"
+        if self.detail == "unclaimed":
+            return "unclaimed"
+        return self.status.replace(" ", "_")
 
 
 @dataclass
@@ -60,6 +73,9 @@ class Work:
     """The deliveries table's `message_id`: the chat message's id, or the event's type."""
     holder: str
     run: Callable[[], Awaitable[Ending]]
+    event_type: str
+    owner: str = NO_PLUGIN
+    """The plugin that claims the event (a chat message is routed only when it runs)."""
 
 
 class EventPipeline:
@@ -84,16 +100,20 @@ class EventPipeline:
         if envelope.event_type == MESSAGE_EVENT:
             if not self._host.routes.hears_chat:
                 log.info("message received and acknowledged; no plugin takes chat messages or commands")
+                metrics.event(MESSAGE_EVENT, NO_PLUGIN, "unclaimed")
                 return None
             message = parse_message(envelope.payload)
-            work = Work(message.delivery_id, message.message_id, next(self._holders), lambda: self._message(message))
+            work = Work(message.delivery_id, message.message_id, next(self._holders), lambda: self._message(message),
+                        MESSAGE_EVENT)
         else:
             event = parse_event(envelope.payload)
             plugin = self._host.owner_of_event(event.event_type)
             if plugin is None:
                 log.info("event %s received and acknowledged; no plugin claims it", event.event_type)
+                metrics.event(event.event_type, NO_PLUGIN, "unclaimed")
                 return None
-            work = Work(event.delivery_id, event.event_type, next(self._holders), lambda: self._event(plugin, event))
+            work = Work(event.delivery_id, event.event_type, next(self._holders), lambda: self._event(plugin, event),
+                        event.event_type, plugin.name)
         try:
             claim = await self._store.claim_click(work.delivery_id, work.key, work.holder, lease_holder=None,
                                                   lease_seconds=0, keep_forever=keep_forever)
@@ -103,6 +123,7 @@ class EventPipeline:
         if claim.earlier is not None:
             log.info("delivery %s is a repeat (first copy %s); nothing runs again", work.delivery_id,
                      claim.earlier.status)
+            metrics.event(work.event_type, work.owner, "repeat")
             return None
         return work
 
@@ -125,6 +146,7 @@ class EventPipeline:
             ending = Ending(FAILED, f"cardbot failed: {describe(error)}")
         log.info("delivery %s handled by %s: %s in %.0f ms", work.delivery_id, ending.plugin or "nobody",
                  ending.status, (time.monotonic() - started) * 1000)
+        metrics.event(work.event_type, ending.plugin or NO_PLUGIN, ending.outcome)
         while True:
             try:
                 recorded = await self._store.finish_click(work.delivery_id, work.key, work.holder, ending.status,
@@ -173,7 +195,7 @@ class EventPipeline:
             told, nothing = Outbox(plugin.name), Timers(plugin.name)  # what the hook queued is dropped
             if reply_to is not None and reason:
                 told.reply(reply_to.message_id, text=reason)
-            return Ending(DONE, f"declined: {reason}", plugin.name, later(source, None, told, nothing))
+            return Ending(DONE, f"declined: {reason}", plugin.name, later(source, None, told, nothing), declined=True)
         except HardLimitReached:
             log.error("plugin %r: %s still running at the hard limit; cut off", plugin.name, hook)
             return Ending(TIMED_OUT, "still running at the hard limit; cut off", plugin.name)

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 
+from .. import metrics
 from ..jsoncodec import loads
 from ..lark import LarkClient, LarkError
 from ..lark.limits import too_old_to_update
@@ -64,6 +65,7 @@ class OutboxSender:
             message_id = await self._deliver(row)
         except Refused as refused:
             log.warning("outbox %s (%s of %r) not sent: %s", row.id, row.kind, row.plugin, refused)
+            metrics.outbox_send(row.kind, "failed")
             await self._store.record_failed(row, str(refused))
             return
         except LarkError as error:
@@ -72,13 +74,16 @@ class OutboxSender:
                 log.warning("outbox %s (%s of %r): %s; try %d in %g s", row.id, row.kind, row.plugin, error,
                             row.attempts + 2, delay)
                 await self._store.record_retry(row, delay, str(error))
+                metrics.outbox_send(row.kind, "retry")
             else:
                 log.error("outbox %s (%s of %r) failed for good after %d tries: %s", row.id, row.kind, row.plugin,
                           row.attempts + 1, error)
                 await self._store.record_failed(row, str(error))
+                metrics.outbox_send(row.kind, "failed")
             return
         if await self._store.record_sent(row, message_id):
             log.info("outbox %s (%s of %r) sent as %s", row.id, row.kind, row.plugin, message_id)
+            metrics.outbox_send(row.kind, "sent")
 
     async def _deliver(self, row: OutboxRow) -> str:
         """Send the row; the message id it made (for an update, the card's)."""

@@ -17,6 +17,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from .. import metrics
 from ..action import PREVIEW_CARD_PREFIX
 from ..bot import Bot
 from ..clicks.dispatch import PluginFailed, PluginRunner
@@ -77,19 +78,21 @@ class TimerRuns:
                       due.card_id, due.card_never_sent)
         started = time.monotonic()
         if due.card_id is None:
-            status = await self._run_alone(plugin, due, run, timer)
+            outcome, said = await self._run_alone(plugin, due, run, timer)
         else:
             async with self._turns.card(run, plugin=plugin.name) as turn:
-                status = await self._run_on_card(plugin, due, run, timer, turn)
-        log.info("timer %s of %r: %s in %.0f ms", due.key, plugin.name, status, (time.monotonic() - started) * 1000)
+                outcome, said = await self._run_on_card(plugin, due, run, timer, turn)
+        metrics.timer(plugin.name, outcome)
+        log.info("timer %s of %r: %s in %.0f ms", due.key, plugin.name, said, (time.monotonic() - started) * 1000)
         return True
 
-    async def _run_alone(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, timer: Timer) -> str:
+    async def _run_alone(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, timer: Timer) -> tuple[str, str]:
+        """(its metrics outcome, what the log says): so are the other run methods'."""
         claim = await self._store.claim_click(run.delivery_id, run.card_id, run.holder, lease_holder=None,
                                               lease_seconds=0)
         if claim.earlier is not None:
             await self._store.drop_timer(due)
-            return f"found recorded {claim.earlier.status}; not run again"
+            return "repeat", f"found recorded {claim.earlier.status}; not run again"
         state = State(self._store.state_reader(await self._store.state(plugin.name, "")), plugin.name, "")
         outbox, timers = Outbox(plugin.name), Timers(plugin.name)
         try:
@@ -101,18 +104,18 @@ class TimerRuns:
         await self._store.finish_click(run.delivery_id, run.card_id, run.holder, DONE, None, None, plugin.name,
                                        effects=self._effects(due, run, outbox, timers),
                                        state_writes=state.writes(), state_additions=state.additions())
-        return DONE
+        return DONE, DONE
 
     async def _run_on_card(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, timer: Timer, turn: Turn
-                           ) -> str:
+                           ) -> tuple[str, str]:
         if turn.earlier is not None:
             await self._store.drop_timer(due)
-            return f"found recorded {turn.earlier.status}; not run again"
+            return "repeat", f"found recorded {turn.earlier.status}; not run again"
         if turn.timed_out or turn.card is None:
             detail = "waited past the hard limit for the card" if turn.timed_out else f"no card {due.card_id}"
             await self._turns.finish(turn, run, TIMED_OUT if turn.timed_out else FAILED, None, detail, plugin.name,
                                      effects=self._ran(due, run))
-            return detail
+            return ("timed_out" if turn.timed_out else "no_card"), detail
         stored = turn.card
         state = State(self._store.state_reader(turn.state), plugin.name, run.card_id)
         outbox, timers = Outbox(plugin.name), Timers(plugin.name)
@@ -136,11 +139,11 @@ class TimerRuns:
             await self._turns.commit(turn, change)
         except (VersionConflict, TurnLost) as lost:
             log.error("timer %s of %r: %s; its change was dropped", due.key, plugin.name, lost)
-            return FAILED
-        return DONE
+            return FAILED, FAILED
+        return DONE, DONE
 
     async def _failed(self, plugin: LoadedPlugin, due: DueTimer, run: TimerRun, failure: PluginFailed,
-                      turn: Turn | None = None) -> str:
+                      turn: Turn | None = None) -> tuple[str, str]:
         """A failed timer is recorded and removed in one write (it never runs twice); what it asked for is
         dropped. With a card, its turn ends with that write."""
         if failure.declined:
@@ -149,7 +152,7 @@ class TimerRuns:
             log.warning("plugin %r failed on timer %s: %s", plugin.name, due.key, failure.detail)
         status = TIMED_OUT if failure.timed_out else FAILED
         await self._turns.finish(turn, run, status, None, failure.detail, plugin.name, effects=self._ran(due, run))
-        return status
+        return ("declined" if failure.declined else status.replace(" ", "_")), status
 
     @staticmethod
     def _ran(due: DueTimer, run: TimerRun) -> Effects:

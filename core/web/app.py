@@ -23,6 +23,7 @@ from .callback import lark_callback
 from .errors import install_error_handlers
 from .gc_tuning import tune_garbage_collector
 from .health import healthz
+from .metrics import prometheus_metrics
 from .timeouts import set_timeouts
 
 APP_NAME = "cardbot"
@@ -79,6 +80,8 @@ def create_app(options: ServeOptions) -> Sanic:
     app.add_route(lark_callback, "/lark/callback", methods=["POST"], name="lark_callback")
     app.add_route(healthz, "/healthz", methods=["GET"], name="healthz")
     app.add_route(send_card, "/api/cards", methods=["POST"], name="send_card")
+    if config.bot.metrics:
+        app.add_route(prometheus_metrics, "/metrics", methods=["GET"], name="metrics")
 
     @app.before_server_start
     async def open_runtime(app: Sanic) -> None:

@@ -31,6 +31,8 @@ from sanic import Sanic
 from sanic.worker.constants import ProcessState
 from sanic.worker.process import Worker, WorkerProcess
 
+from .. import metrics
+
 log = logging.getLogger("cardbot")
 SERVER_PREFIX = f"{Worker.WORKER_PREFIX}-{WorkerProcess.SERVER_LABEL}-"
 """Sanic's name of every server worker process, e.g. `Sanic-Server-0-0`."""
@@ -113,6 +115,7 @@ class WorkerWatchdog:
 
     def _died(self, manager: Any, process: WorkerProcess, pid: int) -> None:
         how = _describe_exit(process.exitcode)
+        metrics.worker_died(pid)
         if self.budget.spend(self.clock()):
             log.error("worker %s (pid %d) died (%s); starting a replacement", process.name, pid, how)
             manager.monitor_publisher.send(process.name)  # Sanic's monitor restarts it in the main thread
