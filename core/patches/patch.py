@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from functools import update_wrapper
 from types import MethodType
-from typing import Any, cast
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
 from ..errors import PatchError
 from ..frozen import freeze, thaw
@@ -15,14 +15,19 @@ from .json_values import json_type
 from .ops import check_op, check_target
 
 
-class _builder:
-    """Makes `Patch.x(...)` start a new patch and `patch.x(...)` extend `patch`."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
-    def __init__(self, method: Callable[..., Any]) -> None:
+
+class _builder(Generic[P, R]):
+    """Makes `Patch.x(...)` start a new patch and `patch.x(...)` extend `patch`; typed as the method is, so
+    `Patch.toast(...)` and `patch.toast(...)` both type-check with the method's own parameters."""
+
+    def __init__(self, method: Callable[Concatenate[Patch, P], R]) -> None:
         self.method = method
         update_wrapper(cast(Any, self), method)
 
-    def __get__(self, instance: Patch | None, owner: type[Patch]) -> Callable[..., Any]:
+    def __get__(self, instance: Patch | None, owner: type[Patch]) -> Callable[P, R]:
         return MethodType(self.method, owner() if instance is None else instance)
 
 
