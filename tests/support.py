@@ -10,6 +10,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import time
 import uuid
 from dataclasses import replace
@@ -263,3 +264,22 @@ def assert_one_error_line(result: subprocess.CompletedProcess, *parts: str) -> N
     assert len(errors) == 1, output
     assert all(part in errors[0] for part in parts), errors
     assert "Traceback" not in output
+
+
+def environment_beside_cardbot(folder: Path) -> Path:
+    """A new virtual environment in `folder` that also sees this run's packages (cardbot from its source, as a
+    plugin's README says to install it), so installing a plugin there leaves this run's environment as it was;
+    returns its python."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    here = sysconfig.get_paths()["purelib"]
+    Path(site, "cardbot_beside.pth").write_text(f"import site; site.addsitedir({here!r})\n")
+    return python
+
+
+def pip_install(python: Path, *args: str, cwd: Path) -> None:
+    """`pip install ARGS` into the environment of `python`, offline (no dependencies, no build isolation)."""
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                    "--no-build-isolation", *args], cwd=cwd, check=True, capture_output=True)

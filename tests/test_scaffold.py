@@ -4,38 +4,20 @@ plain `pip install NAME` (its card template is package data, declared), loaded b
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-from support import BOT_COMMAND
-
-CARDBOT_SITE = sysconfig.get_paths()["purelib"]
-"""Where this run's cardbot and its dependencies are installed: each new environment below sees them."""
-
+from support import BOT_COMMAND, environment_beside_cardbot, pip_install
 
 def new_plugin(where: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*BOT_COMMAND, "new-plugin", *args], cwd=where, capture_output=True, text=True,
                           timeout=60)
 
 
-def environment_beside_cardbot(folder: Path) -> Path:
-    """A new virtual environment that also sees this run's packages (cardbot installed from its source, as the
-    README says), so installing the plugin there leaves this run's environment as it was; its python."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
-    python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    Path(site, "cardbot_beside.pth").write_text(f"import site; site.addsitedir({CARDBOT_SITE!r})\n")
-    return python
-
-
 def install_and_test(tmp_path: Path, *install: str) -> subprocess.CompletedProcess:
     python = environment_beside_cardbot(tmp_path / "venv")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", *install], cwd=tmp_path, check=True, capture_output=True)
+    pip_install(python, *install, cwd=tmp_path)
     return subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "demo"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
 
