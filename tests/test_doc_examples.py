@@ -24,8 +24,8 @@ DOCS = ROOT / "docs"
 PLUGINS_MD = DOCS / "plugins.md"
 PAGES = sorted(DOCS.rglob("*.md"))
 EXAMPLES_PY = TEST_PLUGINS / "cardbot_testplugins" / "examples.py"
-MARKER = re.compile(r"<!-- from (tests/testplugins/cardbot_testplugins/\w+\.py) -->")
-"""Marks the ```python block after it as a verbatim excerpt of that test plugin (examples.py, approvals.py)."""
+MARKER = re.compile(r"<!-- from ((?:tests|examples)/[\w/.-]+\.py) -->")
+"""Marks the ```python block after it as a verbatim excerpt of that file (a test plugin, an example, a test)."""
 BOT_OPEN_ID = "ou_bot_5c1e"
 CONFIG = '''
 [bot]
