@@ -182,6 +182,14 @@ class Store(ABC):
         """Every timer set, earliest first."""
         return await self.read(timers.list_timers)
 
+    async def runnable_timer(self, plugin: str, key: str) -> DueTimer | None:
+        """Timer `key` of `plugin`, to run now however far off it is due (None: not set, or its card unsent)."""
+        return await self.read(timers.runnable_timer, plugin, key)
+
+    async def list_outbox(self) -> list[dict[str, Any]]:
+        """Every outbox row, oldest first, content and state decoded."""
+        return await self.read(outbox.list_outbox)
+
     async def next_work_at(self) -> float | None:
         """When the earliest pending outbox row or timer is due (None: nothing is waiting)."""
         due = [at for at in (await self.read(outbox.next_due), await self.read(timers.next_due)) if at is not None]

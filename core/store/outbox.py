@@ -71,3 +71,19 @@ async def next_due(tx: Tx) -> float | None:
     """When the earliest pending row is due (None: nothing pending)."""
     row = await tx.one("SELECT min(next_at) FROM outbox WHERE status = ?", (PENDING,))
     return row[0] if row else None
+
+
+_LISTED = ("plugin", "kind", "receive_id_type", "receive_id", "msg_type", "content", "state", "status", "message_id",
+           "detail")
+
+
+async def list_outbox(tx: Tx) -> list[dict[str, Any]]:
+    """Every outbox row, oldest first, with its content and state decoded (the test harness's `outbox()`)."""
+    rows = await tx.all(f"SELECT {', '.join(_LISTED)} FROM outbox ORDER BY created_at, id")
+    listed = []
+    for row in rows:
+        entry = dict(zip(_LISTED, row))
+        entry["content"] = loads(entry["content"]) if entry["content"] else None
+        entry["state"] = loads(entry["state"]) if entry["state"] else None
+        listed.append(entry)
+    return listed

@@ -40,12 +40,17 @@ class DueTimer:
 async def due_timers(tx: Tx, now: float, limit: int) -> list[DueTimer]:
     """Up to `limit` timers due by `now`, earliest first; one waiting for its card's send is not due until
     the send is recorded (sent, or failed for good)."""
-    rows = await tx.all(
-        "SELECT t.plugin, t.key, t.due_at, t.payload, COALESCE(t.card_id, o.message_id), t.generation, o.status "
-        f"FROM timers t {_CARD_SENT} AND t.due_at <= ? ORDER BY t.due_at, t.plugin, t.key LIMIT ?",
-        (SENT, FAILED, now, limit))
-    return [DueTimer(plugin, key, due_at, payload, card_id, generation, card_never_sent=status == FAILED)
-            for plugin, key, due_at, payload, card_id, generation, status in rows]
+    rows = await tx.all(f"SELECT {_DUE_COLUMNS} FROM timers t {_CARD_SENT} AND t.due_at <= ? "
+                        f"ORDER BY t.due_at, t.plugin, t.key LIMIT ?", (SENT, FAILED, now, limit))
+    return [_due(row) for row in rows]
+
+
+_DUE_COLUMNS = "t.plugin, t.key, t.due_at, t.payload, COALESCE(t.card_id, o.message_id), t.generation, o.status"
+
+
+def _due(row: tuple) -> DueTimer:
+    plugin, key, due_at, payload, card_id, generation, status = row
+    return DueTimer(plugin, key, due_at, payload, card_id, generation, card_never_sent=status == FAILED)
 
 
 async def next_due(tx: Tx) -> float | None:
@@ -59,6 +64,13 @@ async def next_due(tx: Tx) -> float | None:
 async def drop(tx: Tx, plugin: str, key: str, generation: str) -> None:
     """Remove the timer's row if it is still that setting (a timer that ran already, found again)."""
     await tx.run("DELETE FROM timers WHERE plugin = ? AND key = ? AND generation = ?", (plugin, key, generation))
+
+
+async def runnable_timer(tx: Tx, plugin: str, key: str) -> DueTimer | None:
+    """Timer `key` of `plugin` as if it were due now, when it can run (its card, if any, is sent); else None."""
+    row = await tx.one(f"SELECT {_DUE_COLUMNS} FROM timers t {_CARD_SENT} AND t.plugin = ? AND t.key = ?",
+                       (SENT, FAILED, plugin, key))
+    return None if row is None else _due(row)
 
 
 async def list_timers(tx: Tx) -> list[dict[str, Any]]:

@@ -37,8 +37,7 @@ from ..protocol import classify
 from ..protocol.jsonbody import load_object
 from ..receiving import receive
 from ..runtime import Runtime
-from ..store.timers import DueTimer, due_timers
-from ..store.tx import Tx
+from ..store.timers import DueTimer
 from ..toast import Toast
 from .callbacks import LarkCallbacks
 from .components import click_action, find_component
@@ -48,8 +47,6 @@ T = TypeVar("T")
 TOKEN = "harness-token"
 APP_ID, APP_SECRET = "cli_harness", "harness-secret"
 BOT_OPEN_ID = "ou_harness_bot"
-FOREVER = 1e18
-"""A time every timer is due by (the epoch, in seconds)."""
 SETTLE_TIMEOUT = 30.0
 """The longest a call waits for what it started (a hung plugin is cut off at `[bot] hard_limit` first)."""
 
@@ -199,7 +196,7 @@ class Harness:
         """Run the timer `key` of `plugin` now, however far off it is due, as the dispatcher runs a due one;
         False when no such timer is set (or it waits for its card's send)."""
         owner = self._plugin(plugin)
-        due = self._run(self._live.store.read(_runnable_timer, owner, key))
+        due = self._run(self._live.store.runnable_timer(owner, key))
         if due is None:
             return False
         self._run(self._fire(due))
@@ -230,7 +227,7 @@ class Harness:
     def outbox(self) -> list[dict[str, Any]]:
         """Every message the plugins queued, oldest first: kind (`send`/`reply`), receive_id_type, receive_id,
         msg_type, content (decoded), state, status (`sent`, `failed`, `pending`), message_id (once sent)."""
-        return self._run(self._live.store.read(_outbox_rows))
+        return self._run(self._live.store.list_outbox())
 
     def timers(self) -> list[dict[str, Any]]:
         """The timers set now, as `bot.py timers` lists them."""
@@ -293,23 +290,3 @@ def _options(option: str | None, options: Sequence[str] | None) -> list[str]:
     if option is not None and options is not None:
         raise TypeError("give option= (a select's one choice) or options= (a multi-select's), not both")
     return [option] if option is not None else list(options or ())
-
-
-async def _runnable_timer(tx: Tx, plugin: str, key: str) -> DueTimer | None:
-    found = await due_timers(tx, FOREVER, 1_000_000)
-    return next((due for due in found if due.plugin == plugin and due.key == key), None)
-
-
-async def _outbox_rows(tx: Tx) -> list[dict[str, Any]]:
-    rows = await tx.all("SELECT plugin, kind, receive_id_type, receive_id, msg_type, content, state, status, "
-                        "message_id, detail FROM outbox ORDER BY created_at, id")
-    names = ("plugin", "kind", "receive_id_type", "receive_id", "msg_type", "content", "state", "status",
-             "message_id", "detail")
-    listed = []
-    for row in rows:
-        entry = dict(zip(names, row))
-        entry["content"] = loads(entry["content"]) if entry["content"] else None
-        entry["state"] = loads(entry["state"]) if entry["state"] else None
-        listed.append(entry)
-    return listed
-
