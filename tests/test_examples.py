@@ -3,6 +3,7 @@ found by its entry point), its own tests run and passing."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -27,3 +28,21 @@ def test_an_example_passes_its_own_tests_once_installed(tmp_path: Path, example:
 
 def test_there_is_an_example():
     assert [path.name for path in EXAMPLES] == ["expenses"]
+
+
+def test_cardbots_plugin_tests_stay_green_with_other_plugins_installed(tmp_path: Path):
+    """Installed plugin packages (entry points cardbot finds but leaves off) change nothing for cardbot's own
+    tests of loading, listing and switching plugins."""
+    python = environment_beside_cardbot(tmp_path / "venv")
+    for example in EXAMPLES:
+        pip_install(python, str(example), cwd=tmp_path)
+    (tmp_path / "plugins.toml").write_text("", encoding="utf-8")
+    listed = subprocess.run([str(python), str(ROOT / "bot.py"), "plugins", "list", "--json", "--config",
+                             str(tmp_path / "plugins.toml")], capture_output=True, text=True, timeout=60)
+    assert {"expenses"} <= {row["name"] for row in json.loads(listed.stdout)["plugins"]}, listed.stderr
+
+    result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                             "tests/test_plugin_loading.py", "tests/test_admin_edits.py", "-k", "not postgres"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
