@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CardInvalid, PatchError
-from ..jsoncodec import dumps
+from ..jsoncodec import dumps_bytes
 from ..patches import Patch, apply_patch, card_schema, is_template, validate_card
 from .dispatch import PluginFailed
 
@@ -29,10 +29,11 @@ def merge_patch(card: dict, stored_json: str, patch: Patch | None, plugin: str) 
     schema = None if is_template(card) else card_schema(card)  # a template may become either schema
     try:
         card = apply_patch(card, patch, copy=False)
-        card_json = dumps(card)
+        card_bytes = dumps_bytes(card)
+        card_json = card_bytes.decode()
         if card_json == stored_json:  # stored cards are always written by dumps: equal text, equal card
             return None
-        validate_card(card, schema=schema)
+        validate_card(card, schema=schema, size=len(card_bytes))
     except PatchError as error:
         raise PluginFailed(plugin, f"returned a patch that cannot be applied: {error}") from None
     except (CardInvalid, TypeError) as error:

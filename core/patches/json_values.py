@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..frozen import MAX_DEPTH, FrozenDict
+
 
 def json_equal(a: Any, b: Any) -> bool:
     """True when `a` and `b` are the same JSON value: a tuple equals a list, `True` is not `1`, `1 == 1.0`."""
@@ -40,6 +42,42 @@ def ensure_json(value: Any, what: str) -> None:
     problem = _json_problem(value, 0)
     if problem:
         raise TypeError(f"{what} is not JSON-serialisable: {problem}")
+
+
+def freeze_json(value: Any, what: str) -> Any:
+    """`freeze(value)` (read-only dicts and tuples) and `ensure_json(value, what)` in one walk: TypeError unless
+    `value` is strict JSON, ValueError when it nests deeper than frozen.MAX_DEPTH."""
+    try:
+        return _freeze_json(value, 0)
+    except _NotJson as problem:
+        raise TypeError(f"{what} is not JSON-serialisable: {problem}") from None
+
+
+class _NotJson(Exception):
+    """Why a value is not strict JSON (the message ensure_json gives)."""
+
+
+def _freeze_json(value: Any, depth: int) -> Any:
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NotJson(f"{value} is not a JSON number")
+        return value
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        frozen = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _NotJson(f"key {key!r} is not a string")
+            frozen[key] = _freeze_json(item, depth + 1)
+        return FrozenDict(frozen)
+    if isinstance(value, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        return tuple(_freeze_json(item, depth + 1) for item in value)
+    raise _NotJson(f"{type(value).__name__} is not JSON")
 
 
 def _json_problem(value: Any, depth: int) -> str | None:

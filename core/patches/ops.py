@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .json_patch import OPERATION_MEMBERS
-from .json_values import ensure_json, json_type
+from .json_values import ensure_json, freeze_json, json_type
 from .pointer import parse_pointer
 
 TARGET_KINDS = ("element_id", "button_id", "name")
@@ -34,6 +34,18 @@ Op = Mapping[str, Any]
 
 def check_op(op: Any) -> None:
     """Raise TypeError/ValueError saying what is wrong with one op (shapes in the module docstring)."""
+    check_op_shape(op)
+    ensure_json(op, f"{op['op']} op")
+
+
+def frozen_op(op: Any) -> Op:
+    """`op` checked (as check_op does) and frozen, its values walked once."""
+    check_op_shape(op)
+    return freeze_json(op, f"{op['op']} op")
+
+
+def check_op_shape(op: Any) -> None:
+    """check_op without the walk through its values that makes sure they are JSON."""
     if not isinstance(op, dict):
         raise TypeError(f"a patch op is a JSON object, not {json_type(op)}")
     name = op.get("op")
@@ -41,7 +53,6 @@ def check_op(op: Any) -> None:
     if check is None:
         raise ValueError(f"unknown patch op {op.get('op')!r}; expected one of {', '.join(_CHECKS)}")
     check(op)
-    ensure_json(op, f"{op['op']} op")
 
 
 def check_target(target: Any) -> None:

@@ -9,10 +9,10 @@ from types import MethodType
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
 from ..errors import PatchError
-from ..frozen import freeze, thaw
+from ..frozen import thaw
 from ..toast import Toast, ToastType
 from .json_values import json_type
-from .ops import check_op, check_target
+from .ops import check_target, frozen_op
 
 
 P = ParamSpec("P")
@@ -124,20 +124,20 @@ class Patch:
             raise PatchError('a patch is a JSON object {"ops": [...], "toast": {...} | null}')
         if not isinstance(data["ops"], list):
             raise PatchError("a patch's 'ops' must be an array")
+        ops = []
         for index, op in enumerate(data["ops"]):
             try:
-                check_op(op)
+                ops.append(frozen_op(op))
             except (TypeError, ValueError) as err:
                 raise PatchError(f"patch op {index}: {err}") from None
         try:
             toast = None if data.get("toast") is None else Toast.from_json(data["toast"])
         except (TypeError, ValueError) as err:
             raise PatchError(f"patch toast: {err}") from None
-        return cls(tuple(freeze(op) for op in data["ops"]), toast)
+        return cls(tuple(ops), toast)
 
     def _with(self, op: dict[str, Any]) -> Patch:
-        check_op(op)
-        return dataclasses.replace(self, ops=(*self.ops, freeze(op)))
+        return dataclasses.replace(self, ops=(*self.ops, frozen_op(op)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..errors import PatchError
@@ -19,13 +20,19 @@ def parse_pointer(pointer: str) -> list[str]:
     """
     if not isinstance(pointer, str):
         raise TypeError(f"a JSON pointer is a string, not {json_type(pointer)}")
+    return list(_tokens(pointer))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(pointer: str) -> tuple[str, ...]:
+    """The tokens of a pointer string (a plugin writes the same few paths on every click: parsed once)."""
     if pointer == "":
-        return []
+        return ()
     if not pointer.startswith("/"):
         raise ValueError(f"JSON pointer {pointer!r} must be empty or start with '/'")
     if _BAD_ESCAPE.search(pointer):
         raise ValueError(f"JSON pointer {pointer!r}: '~' must be followed by 0 or 1")
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/")]
+    return tuple(token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/"))
 
 
 def array_index(token: str, length: int, *, for_insert: bool = False) -> int:

@@ -36,9 +36,11 @@ def card_json(card: Any) -> str:
     return dumps(card)
 
 
-def validate_card(card: Any, *, before: dict | None = None, schema: str | None = None) -> None:
+def validate_card(card: Any, *, before: dict | None = None, schema: str | None = None, size: int | None = None
+                  ) -> None:
     """Raise CardInvalid naming the broken rule; `before` is the card this one replaces, if any
-    (or pass just its `schema`, "1.0" or "2.0").
+    (or pass just its `schema`, "1.0" or "2.0"). `size`: the bytes of its compact JSON, when the caller has
+    serialised it already (else it is measured here).
 
     Rules: a JSON object of at most 30 KB; element ids valid and unique (per `i18n_elements` locale);
     the schema unchanged from `before`; a 2.0 card has at most 200 elements, no `action` module and no
@@ -47,7 +49,7 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
     if not isinstance(card, dict):
         raise CardInvalid(f"a card must be a JSON object, not {json_type(card)}")
     try:
-        size = card_size(card)
+        size = card_size(card) if size is None else size
     except TypeError as err:
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
     if size > MAX_CARD_BYTES:
