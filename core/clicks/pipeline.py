@@ -125,7 +125,7 @@ class ClickPipeline:
         work = asyncio.create_task(self._process(click))
         self._background.add(work)
         work.add_done_callback(self._background.discard)
-        await asyncio.wait({work}, timeout=max(0.0, self._settings.deadline - self._elapsed(click)))
+        await done_or_timeout(work, self._settings.deadline - self._elapsed(click))
         if work.done():
             return work.result()
         return await self._answer_early(click, work)
@@ -303,3 +303,23 @@ class ClickPipeline:
     def _time_left(self, click: Click) -> float:
         return self._settings.hard_limit - self._elapsed(click)
 
+
+async def done_or_timeout(task: asyncio.Task, timeout: float) -> None:
+    """Wait until `task` is done or `timeout` seconds have passed, whichever comes first; `task` goes on
+    either way. `asyncio.wait({task}, timeout=…)` for one task, at about half its cost (it runs per click)."""
+    if task.done():
+        return
+    loop = asyncio.get_running_loop()
+    waiter = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = loop.call_later(max(0.0, timeout), wake)
+    task.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)

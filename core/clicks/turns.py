@@ -132,9 +132,10 @@ class CardTurns:
         queue = self._queued.get(message_id)
         successor = queue[0] if queue else None
         streak = self._streak.get(message_id, 0)
-        committed = await self._store.commit_click(replace(
-            change, hand_to=successor, hand_until=time.time() + self._lease_seconds,
-            hand_despite_waiter=streak + 1 < MAX_TURNS))
+        if successor is not None:
+            change = replace(change, hand_to=successor, hand_until=time.time() + self._lease_seconds,
+                             hand_despite_waiter=streak + 1 < MAX_TURNS)
+        committed = await self._store.commit_click(change)
         turn.ended = True
         if committed.handed and successor is not None:
             self._handed.add(successor)

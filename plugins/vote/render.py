@@ -39,17 +39,18 @@ def vote_buttons(card: Any, path: str = "") -> Iterator[VoteButton]:
     """Every component whose value (1.0) or callback behaviour value (2.0) is a vote, in card order."""
     if isinstance(card, list):
         for index, item in enumerate(card):
-            yield from vote_buttons(item, f"{path}/{index}")
+            if isinstance(item, (dict, list)):
+                yield from vote_buttons(item, f"{path}/{index}")
         return
     if not isinstance(card, dict):
         return
-    option = _vote_option(card)
+    option = _vote_option(card) if "value" in card or "behaviors" in card else None
     text = card.get("text")
     if option is not None and isinstance(text, dict) and isinstance(text.get("content"), str):
         yield VoteButton(f"{path}/text/content", text["content"], option)
         return
     for key, value in card.items():
-        if key not in ("value", "behaviors"):
+        if key not in ("value", "behaviors") and isinstance(value, (dict, list)):
             yield from vote_buttons(value, f"{path}/{_escape(key)}")
 
 
