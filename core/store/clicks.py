@@ -134,6 +134,13 @@ async def read_state_value(tx: Tx, plugin: str, scope: str, key: str) -> str | N
     return row[0] if row else None
 
 
+async def read_state_values(tx: Tx, plugin: str, scope: str, keys: list[str]) -> dict[str, str]:
+    """Committed JSON texts of `keys` (those that have one), in one query."""
+    marks = ", ".join("?" * len(keys))
+    return dict(await tx.all(f"SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? "
+                             f"AND key IN ({marks})", (plugin, scope, *keys)))
+
+
 async def read_state_items(tx: Tx, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
     """Committed (key, JSON text) pairs whose key starts with `prefix`."""
     return [(key, value) for key, value in await tx.all(

@@ -65,6 +65,9 @@ class SqliteStore(Store):
     def read_state_items(self, plugin: str, scope: str, prefix: str) -> list[tuple[str, str]]:
         return self._read_now(clicks.read_state_items, plugin, scope, prefix)
 
+    def read_state_values(self, plugin: str, scope: str, keys: list[str]) -> dict[str, str]:
+        return self._read_now(clicks.read_state_values, plugin, scope, keys)
+
     async def wait_for_turn(self, message_id: str, delay: float, since: float) -> None:
         await asyncio.sleep(delay)
 

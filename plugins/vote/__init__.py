@@ -51,17 +51,18 @@ CLOSED_TOAST = {"zh_cn": "投票已结束", "en_us": "This poll is closed"}
 
 @hookimpl
 async def cardbot_action(action: Action, card: dict, config: Mapping[str, Any], state: State) -> Patch:
-    if state.card.get("closed"):
+    voter = f"voter:{action.operator.id}"
+    stored = state.card.get_many("closed", voter, "counts")  # one read
+    if stored.get("closed"):
         return Patch.toast("info", CLOSED_TOAST["en_us"], CLOSED_TOAST)
     option = action.value.get("option")
     if not isinstance(option, str) or not option:
         raise ActionFailed("This vote button has no option")
-    voter = f"voter:{action.operator.id}"
-    previous = state.card.get(voter)
+    previous = stored.get(voter)
     if previous == option:
         return Patch.toast("info", "You already voted for this option",
                            {"zh_cn": "你已经投过这个选项", "en_us": "You already voted for this option"})
-    counts: dict[str, int] | None = state.card.get("counts")
+    counts: dict[str, int] | None = stored.get("counts")
     first_vote = counts is None  # the buttons still show their plain labels
     counts = counts or {}
     if previous is not None:
