@@ -171,7 +171,8 @@ def render(rows: dict[str, Row], *, command: str, rounds: int, duration: float, 
     parts = [
         "# Performance\n",
         f"Written by `{command}` on {started:%Y-%m-%d %H:%M} UTC; regenerate it with `python -m bench` from the "
-        "project root (20 to 25 minutes; `python -m bench --quick` prints the headline in under a minute).\n",
+        "project root (25 to 30 minutes; `python -m bench --quick` prints medians of 5 short rounds of bare Sanic, "
+        "the lean reference, cardbot and the peer in about 3 to 4 minutes).\n",
         _machine(),
         _method(rounds, duration, connections),
         _targets(rows, micro, connections),
