@@ -246,7 +246,7 @@ def _person(fields: dict[str, Any]) -> str:
 class GroupCommit:
     """`await commit.write(function, *args)` runs `function(conn, *args)` with the other writes of this loop
     turn in one transaction (a savepoint each when there are several: one that raises Conflict is undone
-    alone) and returns its result once committed. A database error fails the whole batch."""
+    alone) and returns its result once committed. Any other error fails the whole batch, nothing written."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -278,10 +278,10 @@ class GroupCommit:
                     conn.execute("RELEASE write")
             if conn.in_transaction:
                 conn.execute("COMMIT")
-        except sqlite3.Error as error:
+        except Exception as fault:  # noqa: BLE001 - a database error (or a bug) fails the whole batch, never hangs it
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            outcomes = [(None, error)] * len(batch)
+            outcomes = [(None, fault)] * len(batch)
         for (_, _, future), (result, error) in zip(batch, outcomes):
             if future.cancelled():
                 continue
