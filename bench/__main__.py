@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="workload (a), 1 worker, both formats: bare, lean, cardbot and peer in short rounds; "
                              "prints medians with their min..max and a headline line")
     parser.add_argument("--rounds", type=int, help=f"interleaved rounds (default 3; quick {QUICK_ROUNDS})")
-    parser.add_argument("--duration", type=float, help=f"seconds of load per run (default 10; quick {QUICK_DURATION:g})")
+    parser.add_argument("--duration", type=float,
+                        help=f"seconds of load per run (default 10; quick {QUICK_DURATION:g})")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="run only these configurations (names or shell patterns, e.g. bare/1w 'a/cardbot/*')")

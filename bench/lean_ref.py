@@ -466,7 +466,8 @@ class Lean:
                                     time.time())
             return Result("unknown_card", UNKNOWN), None
         state = dict(self.reads.execute(
-            "SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? AND key IN ('closed', 'counts', ?)",
+            "SELECT key, value FROM plugin_state WHERE plugin = ? AND message_id = ? "
+            "AND key IN ('closed', 'counts', ?)",
             (PLUGIN, click.message_id, f"voter:{click.operator}")))
         result = vote(orjson.loads(row[0]), state, click)
         if not result.card_json:

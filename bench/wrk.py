@@ -155,7 +155,8 @@ def parse_output(stdout: str, stderr: str, returncode: int) -> WrkResult:
     if not number["requests"]:
         problems.append("no request completed")
     return WrkResult(
-        requests=number["requests"], counted=number["counted"], seconds=number["duration_us"] / 1e6, wrapped=number["wrapped"],
+        requests=number["requests"], counted=number["counted"], seconds=number["duration_us"] / 1e6,
+        wrapped=number["wrapped"],
         p50_ms=number["p50_us"] / 1000, p99_ms=number["p99_us"] / 1000,
         invalid="; ".join(problems) or None,
     )

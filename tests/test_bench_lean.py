@@ -64,7 +64,8 @@ def test_a_signed_vote_is_counted_committed_and_answered_as_cardbot_answers(lean
         "Yes (1)", "No (0)", "Later (0)", "Abstain (0)"]
     assert stored(lean, message_id) == (2, {"counts": {"yes": 1}, "voter:ou_voter": "yes"})  # before the answer
     with sqlite3.connect(Path(lean.log_path).with_name("cardbot.db")) as conn:
-        patch, = conn.execute("SELECT patch FROM history WHERE message_id = ? AND version = 2", (message_id,)).fetchone()
+        patch, = conn.execute("SELECT patch FROM history WHERE message_id = ? AND version = 2",
+                              (message_id,)).fetchone()
         status, = conn.execute("SELECT status FROM deliveries WHERE message_id = ?", (message_id,)).fetchone()
     assert json.loads(patch)["ops"][0] == {"op": "replace", "path": "/elements/1/actions/0/text/content",
                                            "value": "Yes (1)"}
