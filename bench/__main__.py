@@ -1,7 +1,8 @@
-"""`python -m bench`: measure cardbot against bare Sanic and the lark-oapi peer; write docs/performance.md.
+"""`python -m bench`: measure cardbot against the lean reference, bare Sanic and the lark-oapi peer; write
+docs/performance.md.
 
-    python -m bench                      # every configuration, 3 interleaved rounds (about 20 minutes)
-    python -m bench --quick              # one line: ratio_vs_bare=… ratio_vs_peer=… p99_ms=…
+    python -m bench                      # every configuration, 3 interleaved rounds (about 25 minutes)
+    python -m bench --quick              # 5 rounds of 3 s: medians (min..max), then ratio_vs_lean=… ratio_vs_peer=…
     python -m bench --only bare/1w 'a/cardbot/*' --rounds 1
     python -m bench --only 'pg/*' '[ab]/cardbot/trigger/*' --rounds 1   # PostgreSQL next to SQLite
 """
@@ -18,11 +19,13 @@ from pathlib import Path
 
 from . import postgres
 from .micro import patch_30kb_card
-from .report import final_runs, quick_line, render, summarize
+from .report import final_runs, quick_block, render, summarize
 from .runner import ROOT_OUT, Runner, all_configs, quick_configs
 from .wrk import wrk_path
 
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+QUICK_ROUNDS = 5
+QUICK_DURATION = 3.0
 PEER_MODULES = {"lark_oapi": "lark-oapi", "flask": "flask", "gunicorn": "gunicorn"}
 
 
@@ -30,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="workload (a), trigger, 1 worker: cardbot vs bare vs peer, 1 round; prints one line")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; quick 1)")
-    parser.add_argument("--duration", type=float, help="seconds of load per run (default 10; quick 5)")
+                        help="workload (a), 1 worker, both formats: bare, lean, cardbot and peer in short rounds; "
+                             "prints medians with their min..max and a headline line")
+    parser.add_argument("--rounds", type=int, help=f"interleaved rounds (default 3; quick {QUICK_ROUNDS})")
+    parser.add_argument("--duration", type=float,
+                        help=f"seconds of load per run (default 10; quick {QUICK_DURATION:g})")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections (default 64)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
                         help="run only these configurations (names or shell patterns, e.g. bare/1w 'a/cardbot/*')")
@@ -51,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         configs = [c for c in configs if any(fnmatch.fnmatchcase(c.name, pattern) for pattern in args.only)]
         if not configs:
             parser.error("--only matches no configuration (see --list)")
-    rounds = args.rounds or (1 if args.quick else 3)
-    duration = args.duration or (5.0 if args.quick else 10.0)
+    rounds = args.rounds or (QUICK_ROUNDS if args.quick else 3)
+    duration = args.duration or (QUICK_DURATION if args.quick else 10.0)
     check_dependencies(any(config.kind == "peer" for config in configs))
     pg_settings = pg_server(args.postgres) if any(config.backend == "pg" for config in configs) else None
 
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         runner.close()
     rows = summarize(runs)
     if args.quick:
-        print(quick_line(rows))
+        print(quick_block(rows, rounds=rounds, duration=duration, connections=args.connections))
         return 0 if all(run.valid for run in final_runs(runs).values()) else 1  # a valid redo counts
     micro = patch_30kb_card()
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])

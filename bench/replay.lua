@@ -5,7 +5,8 @@
 -- per request), formats every request in init() and hands them out in order in request().
 -- Running out wraps around, but every request handed out again is counted as wrapped (the run is then
 -- invalid), and so is every non-200 answer and every 200 whose body lacks the text EXPECTED (a "processing"
--- or "busy" toast instead of the click's result). done() prints one machine-readable BENCH line.
+-- or "busy" toast instead of the click's result). Only 200s holding EXPECTED are `counted` (the work done;
+-- wrk's own `requests` counts every answer). done() prints one machine-readable BENCH line.
 --
 -- wrk starts each thread as soon as its own init() returns, while the next thread is still formatting its
 -- requests; so no thread sends anything until every thread of every wrk has finished init() (each leaves a
@@ -22,7 +23,7 @@ function setup(thread)
 end
 
 function init(args)
-   requests, handed, wrapped, non200, unexpected, statuses, first_bad = {}, 0, 0, 0, 0, {}, ""
+   requests, handed, wrapped, non200, unexpected, counted, statuses, first_bad = {}, 0, 0, 0, 0, 0, {}, ""
    expected = args[2]
    number = id + tonumber(args[4]) - 1
    local path = args[1] .. "/requests-" .. number .. ".txt"
@@ -76,18 +77,20 @@ function response(status, headers, body)
    elseif not string.find(body or "", expected, 1, true) then
       unexpected = unexpected + 1
    else
+      counted = counted + 1
       return
    end
    if first_bad == "" then first_bad = status .. " " .. string.sub(body or "", 1, 200) end
 end
 
 function done(summary, latency, requests)
-   local built, wrapped, non200, unexpected, statuses, first_bad = 0, 0, 0, 0, {}, ""
+   local built, wrapped, non200, unexpected, counted, statuses, first_bad = 0, 0, 0, 0, 0, {}, ""
    for _, thread in ipairs(threads) do
       built = built + thread:get("built")
       wrapped = wrapped + thread:get("wrapped")
       non200 = non200 + thread:get("non200")
       unexpected = unexpected + thread:get("unexpected")
+      counted = counted + thread:get("counted")
       for status, count in pairs(thread:get("statuses")) do
          statuses[status] = (statuses[status] or 0) + count
       end
@@ -97,9 +100,10 @@ function done(summary, latency, requests)
    for status, count in pairs(statuses) do codes[#codes + 1] = status .. ":" .. count end
    local errors = summary.errors
    io.write(string.format(
-      "BENCH requests=%d duration_us=%d built=%d wrapped=%d non200=%d unexpected=%d statuses=%s p50_us=%d " ..
+      "BENCH requests=%d counted=%d duration_us=%d built=%d wrapped=%d non200=%d unexpected=%d statuses=%s " ..
+      "p50_us=%d " ..
       "p99_us=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d\n",
-      summary.requests, summary.duration, built, wrapped, non200, unexpected, table.concat(codes, ","),
+      summary.requests, counted, summary.duration, built, wrapped, non200, unexpected, table.concat(codes, ","),
       latency:percentile(50), latency:percentile(99),
       errors.connect, errors.read, errors.write, errors.timeout))
    if first_bad ~= "" then

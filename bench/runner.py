@@ -3,10 +3,13 @@
     runner = Runner(out_dir, duration=10, connections=64)
     runner.calibrate()                       # a short probe of bare Sanic: how many requests to build
     run = runner.run(Config("cardbot", 1, "a", "trigger"), round_number=1)
+    run = runner.run(Config("lean", 1, "a", "legacy"), round_number=1)      # the lean reference
     run = runner.run(Config("cardbot", 1, "b", "trigger", backend="pg", hosts=2), round_number=1)
 
 A PostgreSQL configuration gets a database of its own for each run (created, filled, dropped after it);
 its hosts are separate `bot.py serve` processes on their own ports, each driven by its own wrk.
+After every run of a server that stores clicks, the card versions it stored are compared with the answers wrk
+counted (bench/work_done.py): below 99 % the run is invalid.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from pathlib import Path
 
 from . import postgres
 from .requests_file import write_request_files
-from .servers import Server, bare_server, cardbot_server, peer_server
+from .servers import Server, bare_server, cardbot_server, lean_server, peer_server
 from .workloads import (LARGE_CARD, POLL_CARDS, SMALL_CARD, WORKLOADS, clicks, fill_database, filler_cards,
                         start_cards)
+from .work_done import check_work_done, stored_versions
 from .wrk import THREADS, Load, WrkResult, run_wrk
 
 ROOT_OUT = Path(__file__).resolve().parent / "out"
@@ -34,6 +38,8 @@ HEADROOM = 1.6
 """Build this many times the requests the configuration's expected throughput needs."""
 EXPECTED = {"vote": '"Vote counted"', "publish": '"Done"'}
 """Text every answer must contain: the toast of a counted vote / a done release (in its en_us i18n)."""
+WORK = {"vote": "votes", "publish": "releases"}
+"""What a workload's counted answers are, in the run's invalid reason."""
 DRAIN_SECONDS = 0.5
 """Pause between the end of wrk and reading memory / stopping, so clicks still in flight can finish."""
 
@@ -42,7 +48,7 @@ DRAIN_SECONDS = 0.5
 class Config:
     """One server configuration measured under one workload and callback format."""
 
-    kind: str            # "bare", "cardbot" or "peer"
+    kind: str            # "bare", "lean" (the lean reference: 1 worker, workloads a and b), "cardbot" or "peer"
     workers: int          # per host
     workload: str = "a"
     fmt: str = "trigger"  # "legacy" (plain, sha1) or "trigger" (card.action.trigger: AES + sha256)
@@ -72,14 +78,21 @@ PG_WORKLOADS = ("a", "b")
 """Many cards and one hot card: the workloads PostgreSQL is measured on, at 1 and 2 hosts."""
 
 
+LEAN_WORKLOADS = ("a", "b")
+"""The vote workloads the lean reference is measured on (1 worker, both formats)."""
+
+
 def all_configs() -> list[Config]:
-    """Every configuration of a full run, in the order each round measures them: the growth runs right
-    after their baseline (cardbot, workload (a), trigger, 1 worker), and PostgreSQL at 1 and 2 hosts
-    right after SQLite at 2 workers of the same workload, so that drift hits them alike."""
+    """Every configuration of a full run, in the order each round measures them: the lean reference right
+    before cardbot at 1 worker, the growth runs right after their baseline (cardbot, workload (a), trigger,
+    1 worker), and PostgreSQL at 1 and 2 hosts right after SQLite at 2 workers of the same workload, so that
+    drift hits them alike."""
     configs = [Config("bare", 1), Config("bare", 2)]
     for workload in WORKLOADS:
+        kinds = {1: ("lean", "cardbot", "peer") if workload in LEAN_WORKLOADS else ("cardbot", "peer"),
+                 2: ("cardbot", "peer")}
         for config in [Config(kind, workers, workload, fmt)
-                       for workers in (1, 2) for kind in ("cardbot", "peer") for fmt in ("legacy", "trigger")]:
+                       for workers in (1, 2) for kind in kinds[workers] for fmt in ("legacy", "trigger")]:
             configs.append(config)
             if config == Config("cardbot", 1, "a", "trigger"):
                 configs += [Config("cardbot", 1, "a", "trigger", growth) for growth in GROWTH]
@@ -89,8 +102,10 @@ def all_configs() -> list[Config]:
 
 
 def quick_configs() -> list[Config]:
-    """`--quick`: workload (a), trigger, 1 worker: cardbot vs bare Sanic vs peer."""
-    return [Config("bare", 1), Config("cardbot", 1, "a", "trigger"), Config("peer", 1, "a", "trigger")]
+    """`--quick`: workload (a), 1 worker: bare Sanic, then for each format the lean reference, cardbot and
+    the peer, one right after the other."""
+    return [Config("bare", 1)] + [Config(kind, 1, "a", fmt) for fmt in ("trigger", "legacy")
+                                  for kind in ("lean", "cardbot", "peer")]
 
 
 @dataclass
@@ -105,6 +120,7 @@ class Run:
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds while wrk sent: "bot", "wrk", "db" (pg)
     cpu_window: float = 0.0  # wall seconds over which `cpu` was counted: wrk sending, then the drain
     commits: int | None = None  # transactions committed in the run's database (pg), from wrk's start to the stop
+    stored: int | None = None  # card versions the run stored (not bare), checked against wrk's counted answers
     log_problems: list[str] = field(default_factory=list)  # logged while it served the run
     shutdown_problems: list[str] = field(default_factory=list)  # logged while it stopped
     seconds: float = 0.0
@@ -165,7 +181,8 @@ class Runner:
         count = self._requests_needed(config)
         database = f"bench_{self._serial:03d}" if config.backend == "pg" else None
         try:
-            servers = self._prepare(config, directory, count, database)
+            servers, store = self._prepare(config, directory, count, database)
+            before = 0 if store is None else stored_versions(store)
             for server in servers:
                 server.launch()
             try:
@@ -173,9 +190,15 @@ class Runner:
             finally:
                 for server in servers:
                     server.stop()
-                for big in ("requests", "cardbot.db", "cardbot.db-wal", "cardbot.db-shm"):
-                    path = directory / big
-                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+                try:  # every server stopped: all it committed is in the database
+                    stored = None if store is None else stored_versions(store) - before
+                finally:
+                    for big in ("requests", "cardbot.db", "cardbot.db-wal", "cardbot.db-shm"):
+                        path = directory / big
+                        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            if stored is not None:
+                run.stored = stored
+                run.result = check_work_done(run.result, stored, WORK[WORKLOADS[config.workload].plugin])
             if run.commits is not None and database is not None:  # stopped, every backend has reported its own
                 run.commits = postgres.commits_of(self.postgres_url, database) - run.commits
         finally:
@@ -235,11 +258,13 @@ class Runner:
                     or self.probe_rps * config.processes * (1.0 if config.kind == "bare" else 0.6))
         return int(expected * self.duration * HEADROOM) + 20 * self.connections
 
-    def _prepare(self, config: Config, directory: Path, count: int, pg_database: str | None) -> list[Server]:
+    def _prepare(self, config: Config, directory: Path, count: int, pg_database: str | None
+                 ) -> tuple[list[Server], Path | str | None]:
         """The database, configuration and plugins the servers need (`pg_database`: the PostgreSQL database
-        to create and fill); returns the (unstarted) servers, one per host."""
+        to create and fill); returns the (unstarted) servers, one per host, and the database they store in
+        (None for bare Sanic)."""
         if config.kind == "bare":
-            return [bare_server(config.workers, directory / "server.log")]
+            return [bare_server(config.workers, directory / "server.log")], None
         workload = WORKLOADS[config.workload]
         database: Path | str = directory / "cardbot.db"
         if pg_database is not None:
@@ -250,7 +275,9 @@ class Runner:
             card_bytes = LARGE_CARD if config.growth == "30KB-card" else SMALL_CARD
             fill_database(database, start_cards(workload, count, card_bytes))
         if config.kind == "peer":
-            return [peer_server(Path(database), config.workers, directory / "server.log")]
+            return [peer_server(Path(database), config.workers, directory / "server.log")], database
+        if config.kind == "lean":
+            return [lean_server(Path(database), directory / "server.log")], database
         plugins = ["vote"] + (["publish"] if workload.plugin == "publish" else [])
         toml = f'[bot]\ndatabase = "{database}"\n' + "".join(
             f"\n[plugins.{name}]\nenabled = true\n" for name in plugins)
@@ -261,7 +288,7 @@ class Runner:
         (directory / "plugins.toml").write_text(toml, encoding="utf-8")
         logs = [directory / "server.log"] if config.hosts == 1 else [
             directory / f"host{n}.log" for n in range(1, config.hosts + 1)]
-        return [cardbot_server(directory / "plugins.toml", config.workers, log, extra_path) for log in logs]
+        return [cardbot_server(directory / "plugins.toml", config.workers, log, extra_path) for log in logs], database
 
     def _many_cards_database(self) -> Path:
         """1,000 poll cards and 999,000 filler cards, filled once and reused by every round."""

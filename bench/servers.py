@@ -180,3 +180,10 @@ def peer_server(database: Path, workers: int, log_path: Path) -> Server:
             "--threads", str(PEER_THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
             "bench.peer_app:app"]
     return Server(args, port=port, log_path=log_path, env={**SECRETS, "PEER_DATABASE": str(database)})
+
+
+def lean_server(database: Path, log_path: Path) -> Server:
+    """The lean reference (`bench/lean_ref.py`, one worker) on a cardbot database, with the bench's secrets."""
+    port = free_port()
+    return Server([sys.executable, "-m", "bench.lean_ref", "--db", str(database), "--port", str(port)],
+                  port=port, log_path=log_path, env=dict(SECRETS))
