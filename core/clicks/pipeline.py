@@ -213,7 +213,7 @@ class ClickPipeline:
             base_version=stored.version,
             card_json=merged.card_json if merged else None,
             plugin=plugin.name, button_type=action.button_type, operator=action.operator.id,
-            patch_json=dumps(patch.to_json()) if merged and patch else None,
+            patch_json=patch.to_json_text() if merged and patch else None,
             toast_json=dumps(toast.to_json()) if toast else None, status=DONE, detail=None,
             state_writes=state.writes(), state_additions=state.additions(),
             effects=later(action.delivery_id, action.card_id, outbox, timers),

@@ -25,7 +25,7 @@ from ..clicks.merge import merge_patch
 from ..clicks.turns import CardTurns, Turn
 from ..config import BotSettings
 from ..frozen import freeze
-from ..jsoncodec import dumps, loads
+from ..jsoncodec import loads
 from ..registry import LoadedPlugin, PluginHost
 from ..state import State
 from ..store import CardChange, Store, TurnLost, VersionConflict
@@ -132,7 +132,7 @@ class TimerRuns:
         change = CardChange(
             delivery_id=run.delivery_id, message_id=run.card_id, holder=run.holder, base_version=stored.version,
             card_json=merged.card_json if merged else None, plugin=plugin.name, button_type=None,
-            operator=f"timer:{due.key}", patch_json=dumps(patch.to_json()) if merged and patch else None,
+            operator=f"timer:{due.key}", patch_json=patch.to_json_text() if merged and patch else None,
             toast_json=None, status=DONE, detail=None, state_writes=state.writes(),
             state_additions=state.additions(), effects=self._effects(due, run, outbox, timers))
         try:

@@ -10,6 +10,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast
 
 from ..errors import PatchError
 from ..frozen import thaw
+from ..jsoncodec import dumps
 from ..toast import Toast, ToastType
 from .json_values import json_type
 from .ops import check_target, frozen_op
@@ -104,7 +105,7 @@ class Patch:
         """Show a toast (`info`, `success`, `error` or `warning`); a later toast replaces an earlier one."""
         if i18n is not None and not isinstance(i18n, dict):
             raise TypeError(f"toast i18n must be a dict of locale -> text, not {json_type(i18n)}")
-        return dataclasses.replace(self, toast_value=Toast(type, content, dict(i18n or {})))
+        return self.__class__(self.ops, Toast(type, content, dict(i18n or {})))
 
     def __add__(self, other: Patch) -> Patch:
         """`a + b`: a's ops then b's; b's toast when it has one, else a's."""
@@ -116,6 +117,10 @@ class Patch:
     def to_json(self) -> dict[str, Any]:
         """`{"ops": [...], "toast": {...} | None}`, plain JSON; `Patch.from_json` reads it back."""
         return {"ops": thaw(self.ops), "toast": None if self.toast_value is None else self.toast_value.to_json()}
+
+    def to_json_text(self) -> str:
+        """`to_json()` as compact JSON text, written straight from the frozen ops (no plain copy first)."""
+        return dumps({"ops": self.ops, "toast": None if self.toast_value is None else self.toast_value.to_json()})
 
     @classmethod
     def from_json(cls, data: Any) -> Patch:
@@ -137,7 +142,7 @@ class Patch:
         return cls(tuple(ops), toast)
 
     def _with(self, op: dict[str, Any]) -> Patch:
-        return dataclasses.replace(self, ops=(*self.ops, frozen_op(op)))
+        return self.__class__((*self.ops, frozen_op(op)), self.toast_value)
 
 
 @dataclasses.dataclass(frozen=True)

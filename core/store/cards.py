@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jsoncodec import dumps, loads
+from ..jsoncodec import loads
 from ..patches import Patch
 from .clicks import read_card, write_state
 from .tx import Tx
@@ -45,7 +45,7 @@ async def put_sent_card(tx: Tx, message_id: str, card_json: str, now: float,
 async def _record_put(tx: Tx, message_id: str, version: int, card_json: str, made_by: str, now: float) -> None:
     await tx.run(
         "INSERT INTO history (message_id, version, made_by, patch, created_at) VALUES (?, ?, ?, ?, ?)",
-        (message_id, version, made_by, dumps(Patch.replace(loads(card_json)).to_json()), now),
+        (message_id, version, made_by, Patch.replace(loads(card_json)).to_json_text(), now),
     )
 
 

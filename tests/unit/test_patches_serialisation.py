@@ -160,3 +160,13 @@ def test_any_built_patch_round_trips_through_json(build_steps):
     text = json.dumps(patch.to_json(), allow_nan=False)
     assert Patch.from_json(json.loads(text)) == patch
     assert Patch.from_json(patch.to_json()) == patch
+
+
+def test_the_json_text_of_a_patch_is_its_to_json_serialised():
+    from cardbot.jsoncodec import dumps
+
+    patch = (Patch.json_patch([{"op": "replace", "path": "/a", "value": {"x": [1, 2], "y": None}}])
+             .element("s").merge({"content": "é"}).toast("success", "ok", {"zh_cn": "好"}))
+    assert patch.to_json_text() == dumps(patch.to_json())
+    assert Patch.from_json(json.loads(patch.to_json_text())) == patch
+    assert Patch().to_json_text() == '{"ops":[],"toast":null}'
