@@ -52,8 +52,7 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
         size = card_size(card) if size is None else size
     except TypeError as err:
         raise CardInvalid(f"the card is not JSON-serialisable: {err}") from None
-    if size > MAX_CARD_BYTES:
-        raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
+    check_size(size)
     if is_template(card):
         validate_template(card)
         return  # its elements are Lark's to check
@@ -69,6 +68,12 @@ def validate_card(card: Any, *, before: dict | None = None, schema: str | None =
     if schema == "2.0" and I18N_ELEMENTS in card:
         raise CardInvalid("a 2.0 card cannot have i18n_elements (a JSON 1.0 feature)")
     _check_elements(card, schema)
+
+
+def check_size(size: int) -> None:
+    """CardInvalid when a card of `size` bytes of compact JSON is over Lark's limit."""
+    if size > MAX_CARD_BYTES:
+        raise CardInvalid(f"the card is {size} bytes of JSON; Lark's limit is {MAX_CARD_BYTES} (30 KB)")
 
 
 def _check_elements(card: dict, schema: str) -> None:
