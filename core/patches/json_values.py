@@ -57,12 +57,12 @@ class _NotJson(Exception):
     """Why a value is not strict JSON (the message ensure_json gives)."""
 
 
+_PLAIN = (str, int, bool, type(None))
+"""Leaf types that need no check and no copy (a float must be finite: it goes through `_freeze_json`)."""
+
+
 def _freeze_json(value: Any, depth: int) -> Any:
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _NotJson(f"{value} is not a JSON number")
+    if type(value) in _PLAIN:  # the common leaves, without a call each (this runs on every patch a plugin builds)
         return value
     if isinstance(value, dict):
         if depth >= MAX_DEPTH:
@@ -71,12 +71,18 @@ def _freeze_json(value: Any, depth: int) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise _NotJson(f"key {key!r} is not a string")
-            frozen[key] = _freeze_json(item, depth + 1)
+            frozen[key] = item if type(item) in _PLAIN else _freeze_json(item, depth + 1)
         return FrozenDict(frozen)
     if isinstance(value, (list, tuple)):
         if depth >= MAX_DEPTH:
             raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
-        return tuple(_freeze_json(item, depth + 1) for item in value)
+        return tuple(item if type(item) in _PLAIN else _freeze_json(item, depth + 1) for item in value)
+    if isinstance(value, (str, int)):  # subclasses of str and int (bool is one) are JSON too
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NotJson(f"{value} is not a JSON number")
+        return value
     raise _NotJson(f"{type(value).__name__} is not JSON")
 
 
