@@ -230,7 +230,7 @@ def _method(rounds: int, duration: float, connections: int) -> str:
   invalid** ("only N of M answered votes were stored").
 - **Configurations.** *bare*: a Sanic app whose one route parses the JSON body and returns a fixed card
   (`bench/bare_sanic.py`; `serve_single` for 1 worker, `workers=2` otherwise; access log off), driven with
-  the requests of workload (a), card.action.trigger. *lean*: the lean reference (`bench/lean_ref.py`, one
+  the requests of workload (a), card.action.trigger. *lean*: the lean reference (`bench/lean/`, one
   Sanic worker, workloads (a) and (b)), the vote job with cardbot's guarantees and none of its framework:
   signature and timestamp window, the delivery claimed in a committed write before the vote runs (a
   redelivery waits for the first copy and answers its toast), one click per card at a time (a lock per card),

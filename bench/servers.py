@@ -183,7 +183,7 @@ def peer_server(database: Path, workers: int, log_path: Path) -> Server:
 
 
 def lean_server(database: Path, log_path: Path) -> Server:
-    """The lean reference (`bench/lean_ref.py`, one worker) on a cardbot database, with the bench's secrets."""
+    """The lean reference (`bench/lean/`, one worker) on a cardbot database, with the bench's secrets."""
     port = free_port()
-    return Server([sys.executable, "-m", "bench.lean_ref", "--db", str(database), "--port", str(port)],
+    return Server([sys.executable, "-m", "bench.lean", "--db", str(database), "--port", str(port)],
                   port=port, log_path=log_path, env=dict(SECRETS))

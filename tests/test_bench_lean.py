@@ -1,4 +1,4 @@
-"""The lean reference (bench/lean_ref.py) does the vote job with cardbot's guarantees: a real server process,
+"""The lean reference (bench/lean/) does the vote job with cardbot's guarantees: a real server process,
 real signed callbacks of both formats, and the database read behind it."""
 
 from __future__ import annotations
