@@ -41,6 +41,11 @@ class PluginFailed(Exception):
         self.still_running = still_running
         """A plain function cut off at the hard limit keeps running on its thread; this settles when it returns."""
 
+    @property
+    def outcome(self) -> str:
+        """How it ends in the log line and the metrics: `timed_out`, `declined` or `failed`."""
+        return "timed_out" if self.timed_out else "declined" if self.declined else "failed"
+
 
 class HardLimitReached(Exception):
     """A hook was cut off at its time limit; `still_running` settles when an abandoned thread returns."""

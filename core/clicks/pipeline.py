@@ -201,8 +201,7 @@ class ClickPipeline:
                 log.warning("plugin %r failed on message %s: %s", failure.plugin, action.card_id, failure.detail)
             outcome = await self._finish(click, turn, TIMED_OUT if failure.timed_out else FAILED,
                                          toasts.failed(plugin.name, failure.reason, failure.i18n),
-                                         "timed_out" if failure.timed_out else "declined" if failure.declined
-                                         else "failed", detail=failure.detail,
+                                         failure.outcome, detail=failure.detail,
                                          plugin=plugin.name, end_turn=failure.still_running is None)
             if failure.still_running is not None:  # the card stays this click's until the abandoned thread returns
                 await asyncio.wait({failure.still_running})

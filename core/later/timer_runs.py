@@ -152,7 +152,7 @@ class TimerRuns:
             log.warning("plugin %r failed on timer %s: %s", plugin.name, due.key, failure.detail)
         status = TIMED_OUT if failure.timed_out else FAILED
         await self._turns.finish(turn, run, status, None, failure.detail, plugin.name, effects=self._ran(due, run))
-        return ("declined" if failure.declined else status.replace(" ", "_")), status
+        return failure.outcome, status
 
     @staticmethod
     def _ran(due: DueTimer, run: TimerRun) -> Effects:

@@ -170,7 +170,8 @@ def _load_one(manager: pluggy.PluginManager, table: PluginTable, source: PluginS
         raise ConfigError(f"plugin {table.name!r} ({source.target}): {error}") from None
     _check_options(manager, table.name)
     router = _router_of(table.name, obj)
-    hooks = _hooks_of(manager, table.name) | _routed_hooks(table.name, router, manager)
+    own = _hooks_of(manager, table.name)
+    hooks = own | _routed_hooks(table.name, router, own)
     plugin = LoadedPlugin(table.name, source, table.config, _version(source, obj), hooks,
                           shares_serving_loop=getattr(obj, SHARES_SERVING_LOOP, False) is True)
     _check_config(plugin)
@@ -185,12 +186,12 @@ def _router_of(name: str, obj: Any) -> Router | None:
         raise ConfigError(f"plugin {name!r}: {error}") from None
 
 
-def _routed_hooks(name: str, router: Router | None, manager: pluggy.PluginManager) -> dict[str, HookCall]:
-    """The hooks `router` implements; ConfigError when the module implements one of them too."""
+def _routed_hooks(name: str, router: Router | None, own: Mapping[str, HookCall]) -> dict[str, HookCall]:
+    """The hooks `router` implements; ConfigError when the module implements one of them too (`own`)."""
     if router is None:
         return {}
     routed = router.hooks()
-    both = sorted(set(routed) & set(_hooks_of(manager, name)))
+    both = sorted(set(routed) & set(own))
     if both:
         raise ConfigError(f"plugin {name!r} has routes for {both[0]} and implements {both[0]} itself; keep one: "
                           f"a route for each case, or the hook alone")

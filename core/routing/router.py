@@ -238,20 +238,15 @@ class Router:
 
 
 class _RoutedHook(HookCall):
-    """A hook whose implementation is the handler of the route its arguments match."""
+    """A hook whose implementation is the handler of the route its arguments match: its `function` chooses."""
 
-    __slots__ = ("_choose",)
-
-    def __init__(self, choose: Callable[[dict[str, Any]], tuple[HookCall, dict[str, Any]]],
-                 argnames: tuple[str, ...]) -> None:
-        super().__init__(choose, argnames)
-        self._choose = choose
+    __slots__ = ()
 
     def select(self, kwargs: dict[str, Any]) -> tuple[HookCall, dict[str, Any]]:
-        return self._choose(kwargs)
+        return self.function(kwargs)
 
     def __call__(self, **kwargs: Any) -> Any:
-        handler, given = self._choose(kwargs)
+        handler, given = self.select(kwargs)
         return handler(**given)
 
 

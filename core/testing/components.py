@@ -127,6 +127,13 @@ def click_action(component: Component, *, options: Sequence[str] = (),
     return action
 
 
+def chosen_options(option: str | None, options: Sequence[str] | None) -> list[str]:
+    """What a test says was picked: a select's one `option`, or a multi-select's `options` (not both)."""
+    if option is not None and options is not None:
+        raise TypeError("give option= (a select's one choice) or options= (a multi-select's), not both")
+    return [option] if option is not None else list(options or ())
+
+
 def callback_value(element: dict) -> Any:
     """The value a click on `element` sends: its `behaviors[]` callback value (JSON 2.0) or its `value` (1.0)."""
     behaviors = element.get("behaviors")

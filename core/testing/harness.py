@@ -40,7 +40,7 @@ from ..runtime import Runtime
 from ..store.timers import DueTimer
 from ..toast import Toast
 from .callbacks import LarkCallbacks
-from .components import click_action, find_component
+from .components import chosen_options, click_action, find_component
 from .lark_platform import FakeLarkPlatform
 
 T = TypeVar("T")
@@ -167,7 +167,7 @@ class Harness:
         stored = self.card(card_id)
         if stored is None:
             raise LookupError(f"no card {card_id!r} is stored: put_card it first (or send it from a plugin)")
-        fields = click_action(find_component(stored, component), options=_options(option, options),
+        fields = click_action(find_component(stored, component), options=chosen_options(option, options),
                               form=form or (), input=input, checked=checked)
         if value is not None:
             fields["value"] = value
@@ -284,9 +284,3 @@ class Harness:
         self.platform.__exit__(None, None, None)
         if self._temporary is not None:
             self._temporary.cleanup()
-
-
-def _options(option: str | None, options: Sequence[str] | None) -> list[str]:
-    if option is not None and options is not None:
-        raise TypeError("give option= (a select's one choice) or options= (a multi-select's), not both")
-    return [option] if option is not None else list(options or ())

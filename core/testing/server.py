@@ -26,7 +26,7 @@ from typing import Any, Sequence
 import requests
 
 from .callbacks import LarkCallbacks
-from .components import click_action, find_component
+from .components import chosen_options, click_action, find_component
 
 SECRET_VARIABLES = ("LARK_APP_ID", "LARK_APP_SECRET", "LARK_VERIFICATION_TOKEN", "LARK_ENCRYPT_KEY", "LARK_API_BASE",
                     "CARDBOT_API_TOKEN", "CARDBOT_DATABASE")
@@ -195,8 +195,8 @@ class BotServer:
         or by `lark` when given. Returns the answer's JSON; RuntimeError when the server refuses it."""
         lark = lark or LarkCallbacks(self.env.get("LARK_VERIFICATION_TOKEN") or None,
                                      self.env.get("LARK_ENCRYPT_KEY") or None)
-        chosen = [option] if option is not None else list(options or ())
-        fields = click_action(find_component(self.show(message_id)["card"], component), options=chosen,
+        fields = click_action(find_component(self.show(message_id)["card"], component),
+                              options=chosen_options(option, options),
                               form=form or (), input=input, checked=checked)
         if value is not None:
             fields["value"] = value
