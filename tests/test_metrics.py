@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from support import button_card, new_message_id, put_card, start_server
+from support import SECRETS, button_card, eventually, new_message_id, put_card, start_server
 
 VOTE_CONFIG = '[bot]\ndatabase = "cardbot.db"\n[plugins.vote]\nenabled = true\n'
 POLL = {"config": {"update_multi": True}, "elements": [{"tag": "action", "actions": [
@@ -114,3 +114,48 @@ def test_metrics_can_be_turned_off(tmp_path):
         server.stop()
     assert response.status_code == 404
     assert "error" in response.json()
+
+
+def test_a_deadline_miss_and_its_push_are_counted(tmp_path, kit):
+    from cardbot.testing import FakeLarkPlatform
+
+    config = VOTE_CONFIG.replace("[bot]\n", "[bot]\ndeadline = 0.5\n") + \
+        '[plugins.slow]\nenabled = true\nmodule = "cardbot_testplugins.slow"\n'
+    with FakeLarkPlatform() as lark:
+        server = start_server(tmp_path, config, env={**SECRETS, **lark.env()})
+        try:
+            message_id = new_message_id()
+            put_card(server, message_id, button_card("slow", seconds=1))
+            token = lark.issue_update_token(message_id, "ou_a")
+            value = {"button_type": "slow", "button_id": "b1", "seconds": 1}
+            body, headers = kit.card_action_trigger(message_id=message_id, value=value, open_id="ou_a",
+                                                    update_token=token)
+            assert "Processing" in server.post("/lark/callback", body, headers).json()["toast"]["content"]
+            eventually(lambda: samples(server).get(
+                ("cardbot_pushes_total", (("method", "delayed_update"), ("outcome", "accepted")))) == 1,
+                "the late click's card pushed with its update token")
+            found = samples(server)
+        finally:
+            server.stop()
+    assert found[("cardbot_deadline_misses_total", (("plugin", "slow"),))] == 1
+    assert clicks(found, "slow", "done") == 1   # counted when it finished, after its "processing" answer
+
+
+def test_timers_outbox_sends_and_commands_are_counted(cardbot_harness):
+    from prometheus_client import REGISTRY
+
+    def value(name, **labels):
+        return REGISTRY.get_sample_value(name, labels) or 0
+
+    bot = cardbot_harness("routed", module="cardbot_testplugins.routed")   # in-process: this process's counts
+    before = (value("cardbot_timers_total", plugin="routed", outcome="done"),
+              value("cardbot_outbox_sends_total", kind="reply", outcome="sent"),
+              value("cardbot_events_total", type="im.message.receive_v1", plugin="routed", outcome="done"))
+
+    answered = bot.message("ticket Printer broken")
+    assert bot.fire_timer(f"nag:{answered.message_id}")
+
+    assert value("cardbot_timers_total", plugin="routed", outcome="done") == before[0] + 1
+    assert value("cardbot_outbox_sends_total", kind="reply", outcome="sent") == before[1] + 1
+    assert value("cardbot_events_total", type="im.message.receive_v1", plugin="routed", outcome="done") == \
+        before[2] + 1
