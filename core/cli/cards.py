@@ -41,7 +41,7 @@ def show(args: argparse.Namespace) -> int:
     it takes no lock a writer would wait for, and creates or changes nothing."""
     config = load_config(args.config)
     try:
-        shown, location = asyncio.run(_show(config.bot, args.message_id, args.history))
+        shown, location = asyncio.run(read_shown(config.bot, args.message_id, args.history))
     except DatabaseMissing as missing:
         print(f"error: {missing}", file=sys.stderr)
         return 1
@@ -57,7 +57,8 @@ async def _put(settings: BotSettings, message_id: str, text: str) -> int:
         return await store.put_card(message_id, text)
 
 
-async def _show(settings: BotSettings, message_id: str, history: bool) -> tuple[dict | None, str]:
+async def read_shown(settings: BotSettings, message_id: str, history: bool) -> tuple[dict | None, str]:
+    """`card show`'s data for `message_id` (None when not stored) and where it was looked for; reads only."""
     async with await open_store(settings, read_only=True) as store:
         return await store.show_card(message_id, history=history), store.location
 

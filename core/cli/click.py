@@ -20,9 +20,9 @@ import requests
 from ..action import PREVIEW_CARD_PREFIX
 from ..config import BotSettings, LarkSecrets, load_config
 from ..patches import is_template
-from ..store import open_store
 from ..store.schema import DatabaseMissing
 from ..testing.callbacks import LarkCallbacks, Request
+from .cards import read_shown
 from ..testing.components import ClickNotPossible, Component, NoSuchComponent, click_action, find_component
 
 TIMEOUT = 10.0
@@ -85,7 +85,7 @@ def _stored_card(settings: BotSettings, message_id: str) -> dict:
     if message_id.startswith(PREVIEW_CARD_PREFIX):
         raise ClickFailed("a link-preview card cannot be clicked from the command line (its link is not stored)")
     try:
-        shown, location = asyncio.run(_read(settings, message_id))
+        shown, location = asyncio.run(read_shown(settings, message_id, False))
     except DatabaseMissing as missing:
         raise ClickFailed(str(missing)) from None
     if shown is None:
@@ -101,11 +101,6 @@ def _component(card: dict, button_id: str) -> Component:
         return find_component(card, button_id)
     except NoSuchComponent as missing:
         raise ClickFailed(str(missing)) from None
-
-
-async def _read(settings: BotSettings, message_id: str) -> tuple[dict | None, str]:
-    async with await open_store(settings, read_only=True) as store:
-        return await store.show_card(message_id), store.location
 
 
 def action_fields(component: Component, args: argparse.Namespace) -> dict[str, Any]:
