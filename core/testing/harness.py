@@ -174,8 +174,8 @@ class Harness:
         body, _ = self.lark.card_action_trigger(message_id=card_id, open_id=as_, chat_id=chat_id, **fields)
         answer = self._run(self._receive(body))
         toast = answer.get("toast") if isinstance(answer, dict) else None
-        shown = self._run(self._live.store.show_card(card_id))
-        return ClickResult(answer, Toast.from_json(toast) if toast else None, self.card(card_id),
+        shown = self._run(self._live.store.show_card(card_id))  # the card as stored now, and its version
+        return ClickResult(answer, Toast.from_json(toast) if toast else None, shown["card"] if shown else None,
                            shown["version"] if shown else None)
 
     def message(self, text: str, *, as_: str = "ou_tester", chat_id: str = "oc_harness",
