@@ -43,6 +43,10 @@ log = logging.getLogger("cardbot.events")
 MESSAGE_EVENT = "im.message.receive_v1"
 
 
+UNCLAIMED = "unclaimed"
+"""The detail (and metrics outcome) of a message no plugin took."""
+
+
 @dataclass(frozen=True)
 class Ending:
     """How a delivery's hook ended, as its record says, and what it asked for (committed with the record)."""
@@ -59,8 +63,8 @@ class Ending:
         """The metrics' outcome: `declined`, `unclaimed`, else the status (`timed_out` for "timed out")."""
         if self.declined:
             return "declined"
-        if self.detail == "unclaimed":
-            return "unclaimed"
+        if self.detail == UNCLAIMED:
+            return UNCLAIMED
         return self.status.replace(" ", "_")
 
 
@@ -100,7 +104,7 @@ class EventPipeline:
         if envelope.event_type == MESSAGE_EVENT:
             if not self._host.routes.hears_chat:
                 log.info("message received and acknowledged; no plugin takes chat messages or commands")
-                metrics.event(MESSAGE_EVENT, NO_PLUGIN, "unclaimed")
+                metrics.event(MESSAGE_EVENT, NO_PLUGIN, UNCLAIMED)
                 return None
             message = parse_message(envelope.payload)
             work = Work(message.delivery_id, message.message_id, next(self._holders), lambda: self._message(message),
@@ -110,7 +114,7 @@ class EventPipeline:
             plugin = self._host.owner_of_event(event.event_type)
             if plugin is None:
                 log.info("event %s received and acknowledged; no plugin claims it", event.event_type)
-                metrics.event(event.event_type, NO_PLUGIN, "unclaimed")
+                metrics.event(event.event_type, NO_PLUGIN, UNCLAIMED)
                 return None
             work = Work(event.delivery_id, event.event_type, next(self._holders), lambda: self._event(plugin, event),
                         event.event_type, plugin.name)
@@ -173,7 +177,7 @@ class EventPipeline:
         if plugin is None:
             what = f"command {command.name!r}" if command else "message"
             log.info("%s %s in %s: no plugin takes it", what, message.message_id, message.chat_id)
-            return Ending(DONE, "unclaimed")
+            return Ending(DONE, UNCLAIMED)
         return await self._call(plugin, "cardbot_message", message, command=command, message=message)
 
     async def _event(self, plugin: LoadedPlugin, event: Event) -> Ending:
